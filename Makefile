@@ -1,0 +1,55 @@
+# k12ews: two commands do all the set-up on a fresh machine with Python 3.11 and make.
+#   make run    create the virtualenv, generate the default district, dbt build, summary
+#   make test   the whole suite: ruff, sqlfluff, pytest (which builds a small district with dbt)
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/k12ews.duckdb
+STAMP  := $(VENV)/.installed
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: run test setup generate build docs docs-serve lint realism bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+run: setup generate build docs
+	$(BIN)/k12ews summary --db $(DB)
+
+generate: setup
+	$(BIN)/k12ews generate --db $(DB)
+
+build: setup
+	K12EWS_DB=$(DB) $(BIN)/dbt build --quiet
+
+docs: setup
+	K12EWS_DB=$(DB) $(BIN)/dbt docs generate --quiet
+
+docs-serve: docs
+	$(BIN)/dbt docs serve --port 8080
+
+lint: setup
+	$(BIN)/ruff check python
+	$(BIN)/ruff format --check python
+	$(BIN)/sqlfluff lint models
+	$(BIN)/python -m k12ews.dbt_sources --check
+
+test: lint
+	$(BIN)/pytest
+
+realism: setup
+	$(BIN)/k12ews realism --db $(DB)
+
+bench: setup
+	$(BIN)/k12ews bench
+	$(BIN)/k12ews bench --students 100000
+
+clean:
+	rm -rf target logs data $(VENV)

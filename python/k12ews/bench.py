@@ -1,0 +1,49 @@
+"""Benchmark of the generator: seconds, rows per second per table, peak memory.
+
+Speed targets are checked here, not in timed tests (README, benchmark section).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from k12ews import warehouse
+from k12ews.synth.district import GenerateConfig, generate
+
+
+def machine() -> str:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    py = platform.python_version()
+    return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {py}"
+
+
+def peak_rss_gib() -> float:
+    # ru_maxrss is in KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def bench_generate(cfg: GenerateConfig, db: Path | None = None) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = db or Path(tmp) / "bench.duckdb"
+        t0 = time.perf_counter()
+        district = generate(cfg)
+        t_sim = time.perf_counter() - t0
+        with warehouse.connect(path) as con:
+            warehouse.write_raw_and_truth(con, district.raw, district.truth)
+        total = time.perf_counter() - t0
+    rows = {k: len(v) for k, v in district.raw.items()}
+    lines = [
+        f"k12ews bench: generate --students {cfg.students} --years {cfg.years} "
+        f"--profile {cfg.profile} --seed {cfg.seed}",
+        f"machine: {machine()}",
+        f"simulate {t_sim:.1f} s, write to DuckDB {total - t_sim:.1f} s, total {total:.1f} s",
+        f"peak memory (max RSS): {peak_rss_gib():.2f} GiB",
+        f"raw rows: {sum(rows.values()):,} ({sum(rows.values()) / total:,.0f} rows/s overall)",
+    ]
+    lines += [f"  {k:<32} {n:>12,} rows {n / total:>12,.0f} rows/s" for k, n in rows.items()]
+    return "\n".join(lines)

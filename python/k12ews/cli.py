@@ -1,0 +1,168 @@
+"""``k12ews``: the one entry point.
+
+    k12ews generate [--students N] [--years Y] [--first-year YYYY] [--seed S]
+                    [--profile P] [--as-of-date YYYY-MM-DD] [--db PATH]
+    k12ews realism  [--db PATH]          generated rates vs published targets
+    k12ews bench    [--students N ...]   seconds, rows/s per table, peak memory
+    k12ews summary  [--db PATH]          rows per mart, students flagged, where things are
+
+Bad arguments get a one-line error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from k12ews import warehouse
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"k12ews: error: {message}\n")
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}") from None
+
+
+def _positive(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {s!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {s!r}")
+    return v
+
+
+def _add_generate_args(p: argparse.ArgumentParser) -> None:
+    from k12ews.synth.params import PROFILES
+
+    p.add_argument(
+        "--students",
+        type=_positive,
+        default=10_000,
+        help="students enrolled per year (default 10000)",
+    )
+    p.add_argument(
+        "--years", type=_positive, default=12, help="school years to simulate (default 12)"
+    )
+    p.add_argument(
+        "--first-year", type=_positive, default=2016, help="first spring year (default 2016)"
+    )
+    p.add_argument("--seed", type=_positive, default=42, help="random seed (default 42)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="national")
+    p.add_argument(
+        "--as-of-date",
+        type=_date,
+        default=None,
+        help="where the last year stops (default 1 Dec of its fall)",
+    )
+
+
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from k12ews.synth.district import GenerateConfig
+
+    return GenerateConfig(
+        students=args.students,
+        years=args.years,
+        first_year=args.first_year,
+        seed=args.seed,
+        profile=args.profile,
+        as_of_date=args.as_of_date,
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from k12ews.synth.district import generate
+
+    cfg = _config(args)
+    t0 = time.perf_counter()
+    with tqdm(
+        total=cfg.years, desc="simulating school years", unit="year", disable=None, file=sys.stderr
+    ) as bar:
+        district = generate(cfg, progress=bar.update)
+    with warehouse.connect(args.db) as con:
+        warehouse.write_raw_and_truth(con, district.raw, district.truth)
+        counts = warehouse.table_counts(con, warehouse.RAW)
+    secs = time.perf_counter() - t0
+    db = args.db or warehouse.default_db_path()
+    print(
+        f"wrote {sum(counts.values()):,} raw rows in {len(counts)} tables to {db} in {secs:.1f} s"
+    )
+    for name, c in counts.items():
+        print(f"  raw.{name:<32} {c:>12,}")
+    return 0
+
+
+def cmd_realism(args: argparse.Namespace) -> int:
+    from k12ews.synth.realism import all_enforced_pass, measure, render
+
+    with warehouse.connect(args.db, read_only=True) as con:
+        result = measure(con)
+    print(render(result))
+    return 0 if all_enforced_pass(result) else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from k12ews.bench import bench_generate
+
+    print(bench_generate(_config(args), args.db))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from k12ews.summary import summary
+
+    print(summary(args.db or warehouse.default_db_path()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="k12ews", description="K-12 early-warning warehouse tools")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    g = sub.add_parser("generate", help="simulate a district into raw and truth schemas")
+    _add_generate_args(g)
+    g.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="DuckDB file (default $K12EWS_DB or data/k12ews.duckdb)",
+    )
+    g.set_defaults(func=cmd_generate)
+    r = sub.add_parser("realism", help="compare a generated district with published rates")
+    r.add_argument("--db", type=Path, default=None)
+    r.set_defaults(func=cmd_realism)
+    b = sub.add_parser("bench", help="time the generator: seconds, rows/s per table, peak memory")
+    _add_generate_args(b)
+    b.add_argument(
+        "--db", type=Path, default=None, help="where to write (default: a temporary file)"
+    )
+    b.set_defaults(func=cmd_bench)
+    s = sub.add_parser("summary", help="rows per mart, students flagged, where the results are")
+    s.add_argument("--db", type=Path, default=None)
+    s.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValueError as e:
+        print(f"k12ews: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,395 @@
+"""Turn the simulation's arrays into the raw contract tables and the truth tables.
+
+Also applies the as-of date to the last, partial year (nothing after it is
+known: open enrollments have no exit, later events are not written) and the
+one school whose attendance is submitted a week late in the current year.
+Parent contacts and extracurricular participation are derived here from what
+was simulated (contacts follow unexcused absences, suspensions and failing
+marks, as district attendance and discipline policies require).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from k12ews import contract
+from k12ews.synth.calendar import axis_start
+from k12ews.synth.params import RACE_CODES
+
+if TYPE_CHECKING:
+    from k12ews.synth.district import District, _Simulation
+
+ATTENDANCE_LAG_DAYS = 7
+
+
+def _is_leap(y: np.ndarray) -> np.ndarray:
+    return ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+
+
+def to_date(year: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Date of axis ``day`` in school year ``year`` (axis starts 1 August of the fall)."""
+    fall = np.asarray(year, dtype=np.int64) - 1
+    jan1 = (fall - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    aug1 = jan1 + (212 + _is_leap(fall).astype(np.int64)).astype("timedelta64[D]")
+    return aug1 + np.asarray(day, dtype=np.int64).astype("timedelta64[D]")
+
+
+def assemble(sim: _Simulation) -> District:
+    from k12ews.synth.district import GENERATOR_VERSION, District, config_json
+
+    cfg = sim.cfg
+    last = cfg.last_year
+    as_of = cfg.resolved_as_of
+    a = (as_of - axis_start(last)).days
+    out = {k: pd.concat(v, ignore_index=True) for k, v in sim.out.items()}
+    sid_to_id = np.array([f"{1_000_001 + i}" for i in range(len(sim.pop["grade"]))], dtype=object)
+    school_ids = sim.school_ids
+    rng = np.random.default_rng(cfg.seed + 7_001)
+    lag_school = int(rng.integers(0, sim.n_schools))
+
+    def cut(df: pd.DataFrame, day_col: str = "day") -> pd.DataFrame:
+        last_rows = df["school_year"].to_numpy() == last
+        keep = ~last_rows | (df[day_col].to_numpy() <= a)
+        return df.loc[keep].reset_index(drop=True)
+
+    # enrollments
+    en = out["enrollments"]
+    is_last = en["school_year"].to_numpy() == last
+    en = en.loc[~is_last | (en["start"].to_numpy() <= a)].reset_index(drop=True)
+    is_last = en["school_year"].to_numpy() == last
+    open_ = is_last & (en["end"].to_numpy() > a)
+    entry_date = to_date(en["school_year"].to_numpy(), en["start"].to_numpy())
+    exit_date = pd.Series(to_date(en["school_year"].to_numpy(), en["end"].to_numpy()))
+    exit_date[open_] = pd.NaT
+    exit_code = en["exit_code"].astype(object).copy()
+    exit_code[open_] = None
+    enrollments = pd.DataFrame(
+        {
+            "student_id": sid_to_id[en["sid"].to_numpy()],
+            "school_id": school_ids[en["school"].to_numpy()],
+            "school_year": en["school_year"],
+            "grade_level": en["grade_level"],
+            "entry_date": entry_date,
+            "exit_date": exit_date,
+            "entry_type": en["entry_type"],
+            "exit_code": exit_code,
+        }
+    )
+    seen = np.unique(en["sid"].to_numpy())
+    seen_last = set(en.loc[is_last, "sid"].tolist())
+
+    # attendance (the lagging school has submitted only up to a week before as-of)
+    att = cut(out["attendance_events"])
+    lag = (
+        (att["school_year"].to_numpy() == last)
+        & (att["school"].to_numpy() == lag_school)
+        & (att["day"].to_numpy() > a - ATTENDANCE_LAG_DAYS)
+    )
+    att = att.loc[~lag].reset_index(drop=True)
+    code_map = np.array(["", "EA", "UA", "T", "ED"], dtype=object)
+    attendance_events = pd.DataFrame(
+        {
+            "student_id": sid_to_id[att["sid"].to_numpy()],
+            "school_id": school_ids[att["school"].to_numpy()],
+            "school_year": att["school_year"],
+            "event_date": to_date(att["school_year"].to_numpy(), att["day"].to_numpy()),
+            "event_type": code_map[att["code"].to_numpy()],
+            "event_duration": att["event_duration"],
+            "minutes_missed": att["minutes_missed"],
+        }
+    )
+
+    cg = cut(out["course_grades"], "end_day")
+    course_grades = pd.DataFrame(
+        {
+            "student_id": sid_to_id[cg["sid"].to_numpy()],
+            "school_id": school_ids[cg["school"].to_numpy()],
+            "course_code": cg["course_code"],
+            "school_year": cg["school_year"],
+            "term": cg["term"],
+            "letter_grade": cg["letter_grade"],
+            "numeric_grade": cg["numeric_grade"],
+            "credits_attempted": cg["credits_attempted"],
+            "credits_earned": cg["credits_earned"],
+        }
+    )
+    di = cut(out["discipline"]) if "discipline" in out else pd.DataFrame(columns=["sid"])
+    discipline = pd.DataFrame(
+        {
+            "incident_id": di["incident_id"],
+            "student_id": sid_to_id[di["sid"].to_numpy()],
+            "school_id": school_ids[di["school"].to_numpy()],
+            "school_year": di["school_year"],
+            "incident_date": to_date(di["school_year"].to_numpy(), di["day"].to_numpy()),
+            "behavior_category": di["behavior_category"],
+            "action": di["action"],
+            "days_removed": di["days_removed"],
+        }
+    )
+    asm = cut(out["assessments"]) if "assessments" in out else None
+    assessments = pd.DataFrame(
+        {
+            "student_id": sid_to_id[asm["sid"].to_numpy()],
+            "school_id": school_ids[asm["school"].to_numpy()],
+            "assessment_id": asm["assessment_id"],
+            "school_year": asm["school_year"],
+            "administration_date": to_date(asm["school_year"].to_numpy(), asm["day"].to_numpy()),
+            "grade_level": asm["grade_level"],
+            "subject": asm["subject"],
+            "scale_score": asm["scale_score"],
+            "performance_level": asm["performance_level"],
+            "is_proficient": asm["is_proficient"],
+        }
+    )
+    sv = cut(out["services"], "start")
+    sv_open = (sv["school_year"].to_numpy() == last) & (sv["end"].to_numpy() > a)
+    sv_end = pd.Series(to_date(sv["school_year"].to_numpy(), sv["end"].to_numpy()))
+    sv_end[sv_open] = pd.NaT
+    program_services = pd.DataFrame(
+        {
+            "student_id": sid_to_id[sv["sid"].to_numpy()],
+            "school_id": school_ids[sv["school"].to_numpy()],
+            "school_year": sv["school_year"],
+            "service": sv["service"],
+            "tier": sv["tier"],
+            "start_date": to_date(sv["school_year"].to_numpy(), sv["start"].to_numpy()),
+            "end_date": sv_end,
+        }
+    )
+
+    ch = out["student_characteristics"]
+    ch = ch.loc[(ch["school_year"] != last) | ch["sid"].isin(seen_last)].reset_index(drop=True)
+    characteristics = ch.assign(student_id=sid_to_id[ch["sid"].to_numpy()]).drop(columns="sid")
+
+    pop = sim.pop
+    students = pd.DataFrame(
+        {
+            "student_id": sid_to_id[seen],
+            "first_name": pop["first_name"][seen],
+            "last_name": pop["last_name"][seen],
+            "birth_date": pop["birth"][seen],
+            "sex": np.where(pop["is_male"][seen], "M", "F"),
+            "race_ethnicity": np.array(RACE_CODES)[pop["race"][seen]],
+            "street_address": pop["street"][seen],
+            "city": sim.names.cities[pop["zone"][seen] % len(sim.names.cities)],
+            "postal_code": pop["postal"][seen],
+        }
+    )
+
+    calendar_days = out["calendar_days"]
+    from k12ews.synth.academics import course_catalog
+
+    raw = {
+        "schools": sim.schools_df,
+        "students": students,
+        "student_characteristics": characteristics,
+        "enrollments": enrollments,
+        "calendar_days": calendar_days,
+        "attendance_events": attendance_events,
+        "courses": course_catalog(),
+        "course_grades": course_grades,
+        "discipline_incidents": discipline,
+        "assessments": assessments,
+        "program_services": program_services,
+    }
+    ty = out["truth_student_year"]
+    ty = ty.loc[(ty["school_year"] != last) | ty["sid"].isin(seen_last)]
+    raw["extracurricular_participation"] = _extracurricular(rng, ty, en, sid_to_id, school_ids)
+    raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
+    for name, df in raw.items():
+        raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
+
+    truth_outcomes = out["truth_outcomes"]
+    truth_outcomes = truth_outcomes.loc[truth_outcomes["school_year"] != last]
+    svt = sv.assign(
+        student_id=sid_to_id[sv["sid"].to_numpy()],
+        start_date=to_date(sv["school_year"].to_numpy(), sv["start"].to_numpy()),
+    )
+    truth = {
+        "student_years": ty.assign(student_id=sid_to_id[ty["sid"].to_numpy()]).drop(columns="sid")[
+            ["student_id", *[c for c in ty.columns if c != "sid"]]
+        ],
+        "outcome_draws": truth_outcomes.assign(
+            student_id=sid_to_id[truth_outcomes["sid"].to_numpy()]
+        )[["student_id", "school_year", "event", "probability", "occurred"]],
+        "service_effects": sim.effects,
+        "student_services": svt[
+            [
+                "student_id",
+                "service",
+                "start_date",
+                "school_year",
+                "quarter",
+                "grade",
+                "engagement_effect",
+                "academic_effect",
+            ]
+        ].rename(columns={"quarter": "start_quarter", "grade": "start_grade"}),
+        "generation": pd.DataFrame(
+            {
+                "key": [
+                    "config",
+                    "generator_version",
+                    "profile_description",
+                    "as_of_date",
+                    "attendance_lag_school_id",
+                    "attendance_complete_through",
+                ],
+                "value": [
+                    config_json(cfg),
+                    GENERATOR_VERSION,
+                    sim.p.description,
+                    as_of.isoformat(),
+                    str(int(school_ids[lag_school])),
+                    (as_of - dt.timedelta(days=ATTENDANCE_LAG_DAYS)).isoformat(),
+                ],
+            }
+        ),
+        "profile": pd.DataFrame(
+            {"parameters": [json.dumps(_profile_dict(sim), sort_keys=True, default=str)]}
+        ),
+    }
+    return District(raw=raw, truth=truth, config=cfg)
+
+
+def _profile_dict(sim: _Simulation) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return asdict(sim.p)
+
+
+_ACTIVITIES = {
+    1: ("Soccer", "Basketball", "Band", "Art Club", "Robotics", "Student Council", "Chorus"),
+    2: (
+        "Football",
+        "Soccer",
+        "Basketball",
+        "Track",
+        "Band",
+        "Theatre",
+        "Debate",
+        "Robotics",
+        "Yearbook",
+        "Student Council",
+    ),
+}
+_ACTIVITY_TYPE = {
+    "Soccer": "Athletics",
+    "Basketball": "Athletics",
+    "Football": "Athletics",
+    "Track": "Athletics",
+    "Band": "Arts",
+    "Chorus": "Arts",
+    "Theatre": "Arts",
+    "Art Club": "Arts",
+}
+
+
+def _extracurricular(
+    rng: np.random.Generator,
+    ty: pd.DataFrame,
+    en: pd.DataFrame,
+    sid_to_id: np.ndarray,
+    school_ids: np.ndarray,
+) -> pd.DataFrame:
+    from k12ews.synth.people import logistic
+
+    last_school = en.groupby(["sid", "school_year"], sort=False)["school"].last()
+    t = ty.loc[ty["grade_level"] >= 6]
+    band = np.where(t["grade_level"].to_numpy() <= 8, 1, 2)
+    p = logistic(-0.9 + 0.6 * t["engagement"].to_numpy() - 0.3 * t["poverty"].to_numpy())
+    k = rng.binomial(3, p)
+    rows = []
+    sids, years = t["sid"].to_numpy(), t["school_year"].to_numpy()
+    for b in (1, 2):
+        acts = np.array(_ACTIVITIES[b])
+        for j in range(3):
+            m = (band == b) & (k > j)
+            pick = rng.integers(0, len(acts), int(m.sum()))
+            rows.append(
+                pd.DataFrame({"sid": sids[m], "school_year": years[m], "activity": acts[pick]})
+            )
+    df = pd.concat(rows, ignore_index=True).drop_duplicates(["sid", "school_year", "activity"])
+    school = last_school.reindex(
+        pd.MultiIndex.from_arrays([df["sid"], df["school_year"]])
+    ).to_numpy()
+    df = df.loc[~pd.isna(school)].assign(school=school[~pd.isna(school)].astype(int))
+    return pd.DataFrame(
+        {
+            "student_id": sid_to_id[df["sid"].to_numpy()],
+            "school_id": school_ids[df["school"].to_numpy()],
+            "school_year": df["school_year"].to_numpy(),
+            "activity": df["activity"].to_numpy(),
+            "activity_type": [_ACTIVITY_TYPE.get(x, "Club") for x in df["activity"]],
+        }
+    ).sort_values(["school_year", "student_id", "activity"], ignore_index=True)
+
+
+def _parent_contacts(
+    att: pd.DataFrame,
+    disc: pd.DataFrame,
+    grades: pd.DataFrame,
+    cg_internal: pd.DataFrame,
+    raw: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    frames = []
+    un = att.loc[
+        att["event_type"] == "UA", ["student_id", "school_id", "school_year", "event_date"]
+    ]
+    un = un.sort_values(["student_id", "school_year", "event_date"])
+    nth = un.groupby(["student_id", "school_year"]).cumcount() + 1
+    hit = un.loc[nth.isin([3, 6, 10]).to_numpy()]
+    method = np.where(nth.loc[hit.index] == 10, "letter", "phone")
+    frames.append(
+        pd.DataFrame(
+            {
+                "student_id": hit["student_id"],
+                "school_id": hit["school_id"],
+                "school_year": hit["school_year"],
+                "contact_date": hit["event_date"],
+                "contact_reason": "attendance",
+                "contact_method": method,
+            }
+        )
+    )
+    d = disc.loc[disc["action"].isin(["ISS", "OSS", "EXP"])]
+    frames.append(
+        pd.DataFrame(
+            {
+                "student_id": d["student_id"],
+                "school_id": d["school_id"],
+                "school_year": d["school_year"],
+                "contact_date": d["incident_date"],
+                "contact_reason": "behavior",
+                "contact_method": np.where(d["action"] == "ISS", "phone", "meeting"),
+            }
+        )
+    )
+    failing = grades["letter_grade"].isin(["F", "1"]).to_numpy()
+    f = grades.loc[failing].assign(
+        contact_date=to_date(
+            cg_internal.loc[failing, "school_year"].to_numpy(),
+            cg_internal.loc[failing, "end_day"].to_numpy(),
+        )
+    )
+    frames.append(
+        pd.DataFrame(
+            {
+                "student_id": f["student_id"],
+                "school_id": f["school_id"],
+                "school_year": f["school_year"],
+                "contact_date": f["contact_date"],
+                "contact_reason": "academic",
+                "contact_method": "email",
+            }
+        )
+    )
+    out = pd.concat(frames, ignore_index=True)
+    return out.drop_duplicates(["student_id", "contact_date", "contact_reason"]).sort_values(
+        ["school_year", "student_id", "contact_date", "contact_reason"], ignore_index=True
+    )

@@ -1,0 +1,55 @@
+"""Shared fixtures: generated districts, made once per test session.
+
+- ``small_db``: 1,300 students a year for 4 years (seconds), for integrity and dbt.
+- ``national_db`` / ``urban_db``: the default-size district of each profile
+  (about 15 s each), for the realism tests that need full cohorts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from k12ews import warehouse
+from k12ews.synth.district import District, GenerateConfig, generate
+
+REPO = Path(__file__).resolve().parents[2]
+SMALL = GenerateConfig(students=1300, years=4, first_year=2021, seed=7)
+
+
+def _write(district: District, path: Path) -> Path:
+    with warehouse.connect(path) as con:
+        warehouse.write_raw_and_truth(con, district.raw, district.truth)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_district() -> District:
+    return generate(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_db(small_district: District, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write(small_district, tmp_path_factory.mktemp("small") / "small.duckdb")
+
+
+@pytest.fixture(scope="session")
+def national_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    district = generate(GenerateConfig(profile="national"))
+    return _write(district, tmp_path_factory.mktemp("national") / "national.duckdb")
+
+
+@pytest.fixture(scope="session")
+def urban_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    district = generate(GenerateConfig(profile="urban_high_poverty"))
+    return _write(district, tmp_path_factory.mktemp("urban") / "urban.duckdb")
+
+
+@pytest.fixture(params=["small", "national"])
+def any_db(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
+    path = request.getfixturevalue(f"{request.param}_db")
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
