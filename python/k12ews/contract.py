@@ -2,7 +2,7 @@
 
 One source of truth for table grain, keys, column types and meanings. The
 generator writes exactly these columns in this order; the dbt sources yml is
-rendered from here (``k12ews contract --write``) and a test checks that the
+rendered from here (``python -m k12ews.dbt_sources --write``) and a test checks that the
 committed yml is current. Tables and column names follow ``DESIGN.md``
 (modelled on Ed-Fi entities); columns may be added, never renamed.
 """
@@ -262,7 +262,8 @@ TABLES: tuple[Table, ...] = (
         grain="one row per student per course per school year per term",
         description=(
             "Final term marks. K-2 get standards-based marks (1-4), grades 3-5 letter "
-            "marks by quarter, grades 6-12 letter marks by semester with credits."
+            "marks by quarter, grades 6-12 letter marks by semester with credits; summer "
+            "credit recovery is term SU, marked P."
         ),
         keys=("student_id", "course_code", "school_year", "term"),
         ed_fi="Grade",
@@ -276,7 +277,7 @@ TABLES: tuple[Table, ...] = (
             _SCHOOL,
             Column("course_code", "VARCHAR", "Course code."),
             _YEAR,
-            Column("term", "VARCHAR", "Q1-Q4 (elementary) or S1-S2 (secondary)."),
+            Column("term", "VARCHAR", "Q1-Q4 (elementary), S1-S2 (secondary) or SU (summer)."),
             Column("letter_grade", "VARCHAR", "Mark as printed.", codes="xwalk_letter_grades"),
             Column("numeric_grade", "DOUBLE", "Percentage grade 0-100.", required=False),
             Column("credits_attempted", "DOUBLE", "Credits attempted."),

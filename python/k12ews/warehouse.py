@@ -73,7 +73,13 @@ def write_raw_and_truth(
             con.unregister("_frame")
         for name, df in truth.items():
             con.register("_frame", df)
-            con.execute(f'CREATE TABLE {TRUTH}."{name}" AS SELECT * FROM _frame')
+            # student ids join to raw, where the contract makes them VARCHAR
+            select = (
+                'SELECT * REPLACE (CAST("student_id" AS VARCHAR) AS "student_id") FROM _frame'
+                if "student_id" in df.columns
+                else "SELECT * FROM _frame"
+            )
+            con.execute(f'CREATE TABLE {TRUTH}."{name}" AS {select}')
             con.unregister("_frame")
         con.execute("COMMIT")
     except BaseException:

@@ -64,8 +64,7 @@ final as (
         ordered.is_dropout as dropped_out_this_year,
         ordered.is_removed_from_acgr_cohort as left_cohort_this_year,
         ordered.is_district_exit as left_district_this_year,
-        not ordered.has_exited and ordered.effective_exit_date >= as_of.as_of_date
-            as is_enrolled_on_as_of_date
+        ordered.effective_exit_date >= as_of.as_of_date as is_enrolled_on_as_of_date
     from ordered
     inner join year_totals
         on

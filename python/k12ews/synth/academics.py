@@ -43,6 +43,9 @@ _HS_ELECTIVES = (
     ("CTE-HS", "Business and Computing", "Career and Technical"),
 )
 HS_CREDIT = 0.5
+# fixed categories keep tens of millions of marks compact in memory
+TERM_DTYPE = pd.CategoricalDtype(["Q1", "Q2", "Q3", "Q4", "S1", "S2", "SU"])
+LETTER_DTYPE = pd.CategoricalDtype(["A", "B", "C", "D", "F", "4", "3", "2", "1", "P"])
 
 
 def course_catalog() -> pd.DataFrame:
@@ -90,6 +93,10 @@ def course_catalog() -> pd.DataFrame:
             "grade_level",
         ],
     ).astype({"grade_level": "Int64"})
+
+
+def _course_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(course_catalog()["course_code"].tolist())
 
 
 def courses_for(
@@ -177,3 +184,6 @@ def score_tests(
     base = 2300 + 40 * grade + (0 if subject == "ELA" else 10)
     scale = np.round(base + 65 * z).astype(np.int32)
     return scale, level, p_prof
+
+
+COURSE_DTYPE = _course_dtype()

@@ -46,8 +46,12 @@ def assemble(sim: _Simulation) -> District:
     last = cfg.last_year
     as_of = cfg.resolved_as_of
     a = (as_of - axis_start(last)).days
-    out = {k: pd.concat(v, ignore_index=True) for k, v in sim.out.items()}
-    sid_to_id = np.array([f"{1_000_001 + i}" for i in range(len(sim.pop["grade"]))], dtype=object)
+    out = {}
+    for k in list(sim.out):
+        out[k] = pd.concat(sim.out.pop(k), ignore_index=True)  # free each year's pieces
+    # student ids are numbers here; the contract casts them to VARCHAR on write, which
+    # keeps tens of millions of Python strings out of memory on large districts
+    sid_to_id = np.arange(len(sim.pop["grade"]), dtype=np.int64) + 1_000_001
     school_ids = sim.school_ids
     rng = np.random.default_rng(cfg.seed + 7_001)
     lag_school = int(rng.integers(0, sim.n_schools))
@@ -58,7 +62,7 @@ def assemble(sim: _Simulation) -> District:
         return df.loc[keep].reset_index(drop=True)
 
     # enrollments
-    en = out["enrollments"]
+    en = out.pop("enrollments")
     is_last = en["school_year"].to_numpy() == last
     en = en.loc[~is_last | (en["start"].to_numpy() <= a)].reset_index(drop=True)
     is_last = en["school_year"].to_numpy() == last
@@ -84,41 +88,42 @@ def assemble(sim: _Simulation) -> District:
     seen_last = set(en.loc[is_last, "sid"].tolist())
 
     # attendance (the lagging school has submitted only up to a week before as-of)
-    att = cut(out["attendance_events"])
+    att = cut(out.pop("attendance_events"))
     lag = (
         (att["school_year"].to_numpy() == last)
         & (att["school"].to_numpy() == lag_school)
         & (att["day"].to_numpy() > a - ATTENDANCE_LAG_DAYS)
     )
     att = att.loc[~lag].reset_index(drop=True)
-    code_map = np.array(["", "EA", "UA", "T", "ED"], dtype=object)
     attendance_events = pd.DataFrame(
         {
             "student_id": sid_to_id[att["sid"].to_numpy()],
             "school_id": school_ids[att["school"].to_numpy()],
             "school_year": att["school_year"],
             "event_date": to_date(att["school_year"].to_numpy(), att["day"].to_numpy()),
-            "event_type": code_map[att["code"].to_numpy()],
+            "event_type": pd.Categorical.from_codes(
+                att["code"].to_numpy() - 1, ["EA", "UA", "T", "ED"]
+            ),
             "event_duration": att["event_duration"],
             "minutes_missed": att["minutes_missed"],
         }
     )
 
-    cg = cut(out["course_grades"], "end_day")
+    cg = cut(out.pop("course_grades"), "end_day")
     course_grades = pd.DataFrame(
         {
             "student_id": sid_to_id[cg["sid"].to_numpy()],
             "school_id": school_ids[cg["school"].to_numpy()],
-            "course_code": cg["course_code"],
+            "course_code": cg["course_code"].astype("category"),
             "school_year": cg["school_year"],
-            "term": cg["term"],
-            "letter_grade": cg["letter_grade"],
+            "term": cg["term"].astype("category"),
+            "letter_grade": cg["letter_grade"].astype("category"),
             "numeric_grade": cg["numeric_grade"],
             "credits_attempted": cg["credits_attempted"],
             "credits_earned": cg["credits_earned"],
         }
     )
-    di = cut(out["discipline"]) if "discipline" in out else pd.DataFrame(columns=["sid"])
+    di = cut(out.pop("discipline")) if "discipline" in out else pd.DataFrame(columns=["sid"])
     discipline = pd.DataFrame(
         {
             "incident_id": di["incident_id"],
@@ -131,7 +136,7 @@ def assemble(sim: _Simulation) -> District:
             "days_removed": di["days_removed"],
         }
     )
-    asm = cut(out["assessments"]) if "assessments" in out else None
+    asm = cut(out.pop("assessments")) if "assessments" in out else None
     assessments = pd.DataFrame(
         {
             "student_id": sid_to_id[asm["sid"].to_numpy()],
@@ -146,7 +151,7 @@ def assemble(sim: _Simulation) -> District:
             "is_proficient": asm["is_proficient"],
         }
     )
-    sv = cut(out["services"], "start")
+    sv = cut(out.pop("services"), "start")
     sv_open = (sv["school_year"].to_numpy() == last) & (sv["end"].to_numpy() > a)
     sv_end = pd.Series(to_date(sv["school_year"].to_numpy(), sv["end"].to_numpy()))
     sv_end[sv_open] = pd.NaT
@@ -162,7 +167,7 @@ def assemble(sim: _Simulation) -> District:
         }
     )
 
-    ch = out["student_characteristics"]
+    ch = out.pop("student_characteristics")
     ch = ch.loc[(ch["school_year"] != last) | ch["sid"].isin(seen_last)].reset_index(drop=True)
     characteristics = ch.assign(student_id=sid_to_id[ch["sid"].to_numpy()]).drop(columns="sid")
 
@@ -181,7 +186,7 @@ def assemble(sim: _Simulation) -> District:
         }
     )
 
-    calendar_days = out["calendar_days"]
+    calendar_days = out.pop("calendar_days")
     from k12ews.synth.academics import course_catalog
 
     raw = {
@@ -197,14 +202,14 @@ def assemble(sim: _Simulation) -> District:
         "assessments": assessments,
         "program_services": program_services,
     }
-    ty = out["truth_student_year"]
+    ty = out.pop("truth_student_year")
     ty = ty.loc[(ty["school_year"] != last) | ty["sid"].isin(seen_last)]
     raw["extracurricular_participation"] = _extracurricular(rng, ty, en, sid_to_id, school_ids)
     raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
     for name, df in raw.items():
         raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
 
-    truth_outcomes = out["truth_outcomes"]
+    truth_outcomes = out.pop("truth_outcomes")
     truth_outcomes = truth_outcomes.loc[truth_outcomes["school_year"] != last]
     svt = sv.assign(
         student_id=sid_to_id[sv["sid"].to_numpy()],

@@ -414,7 +414,7 @@ class _Simulation:
             + 0.55 * has_iep
             + 0.8 * pop["behavior_re"][ri]
             + 0.3 * pop["is_male"][ri]
-            + 0.6 * is_el
+            + 0.9 * is_el
             + 1.0 * pop["extra_years"][ri]
         )
         p_drop = np.where(drop_eligible, logistic(drop_logit), 0.0)
@@ -654,10 +654,10 @@ class _Simulation:
                 "attendance_events",
                 pd.DataFrame(
                     {
-                        "sid": ri[draw.row],
-                        "school": ev_school,
+                        "sid": ri[draw.row].astype(np.int32),
+                        "school": ev_school.astype(np.int16),
                         "school_year": y,
-                        "day": draw.day,
+                        "day": draw.day.astype(np.int16),
                         "code": draw.code,
                         "event_duration": draw.duration,
                         "minutes_missed": draw.minutes,
@@ -761,11 +761,12 @@ class _Simulation:
         self._summer_recovery(y, ri, completed & ~drop, final_school, last_day)
         cred = pop["credits"][ri]
         fail_share = core_fail_terms / np.maximum(core_terms, 1)
-        ret_shift = np.array([1.3, 1.1, 0.5, 0.45, 0, 0, 0.15, 0.1, 0.2])
+        ret_shift = np.array([1.0, 0.8, 0.4, 0.45, 0, 0, 0.15, 0.1, 0.2])
         ret_logit = (
             p.retention_intercept
             + ret_shift[np.clip(grade, 0, 8)]
-            + 5.0 * fail_share
+            # K-2 standards marks of 1 ("beginning") are common and weigh less than an F
+            + np.where(grade <= 2, 2.0, 5.0) * fail_share
             - 0.6 * ability
             + 4.0 * np.nan_to_num(abs_rate_y - 0.06, nan=0)
             + 0.4 * is_el * (grade <= 2)
@@ -894,10 +895,10 @@ class _Simulation:
                 {
                     "sid": ri[rows],
                     "school": school,
-                    "course_code": f["course_code"].to_numpy(),
+                    "course_code": pd.Categorical(f["course_code"], dtype=academics.COURSE_DTYPE),
                     "school_year": y,
-                    "term": "SU",
-                    "letter_grade": "P",
+                    "term": pd.Categorical(["SU"] * len(f), dtype=academics.TERM_DTYPE),
+                    "letter_grade": pd.Categorical(["P"] * len(f), dtype=academics.LETTER_DTYPE),
                     "numeric_grade": np.nan,
                     "credits_attempted": f["credits"].to_numpy(),
                     "credits_earned": f["credits"].to_numpy(),
@@ -1054,10 +1055,12 @@ class _Simulation:
                     {
                         "sid": ri[rows[keep]],
                         "school": school[keep],
-                        "course_code": codes[keep],
+                        "course_code": pd.Categorical(codes[keep], dtype=academics.COURSE_DTYPE),
                         "school_year": y,
-                        "term": term,
-                        "letter_grade": letter[keep],
+                        "term": pd.Categorical(
+                            [term] * int(keep.sum()), dtype=academics.TERM_DTYPE
+                        ),
+                        "letter_grade": pd.Categorical(letter[keep], dtype=academics.LETTER_DTYPE),
                         "numeric_grade": numeric[keep],
                         "credits_attempted": cr_att[keep],
                         "credits_earned": cr_earn[keep],

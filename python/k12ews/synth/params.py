@@ -46,9 +46,9 @@ class Profile:
     oss_bias_black: float = 1.2  # documented disproportionality in the action given
     referral_bias_black: float = 0.4  # and in referrals for subjective offences (Skiba et al. 2002)
     # outcomes
-    dropout_intercept: float = -7.2
-    retention_intercept: float = -4.6
-    credit_recovery_intercept: float = 2.2  # summer recovery of failed high-school courses
+    dropout_intercept: float = -7.55
+    retention_intercept: float = -5.8
+    credit_recovery_intercept: float = 2.4  # summer recovery of failed high-school courses
     transfer_out_rate: float = 0.055
     # mobility within the district
     midyear_move_rate: float = 0.035

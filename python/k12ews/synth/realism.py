@@ -120,8 +120,8 @@ grads as (
 )
 select m.student_id, m.y9 + 3 as cohort_year,
        coalesce(g.grad_year <= m.y9 + 3, false) as graduated_on_time,
-       l.exit_code in ('TRANSFER_STATE', 'TRANSFER_OUT_OF_STATE', 'TRANSFER_PRIVATE',
-                       'HOMESCHOOL', 'DECEASED')
+       coalesce(l.exit_code in ('TRANSFER_STATE', 'TRANSFER_OUT_OF_STATE', 'TRANSFER_PRIVATE',
+                                'HOMESCHOOL', 'DECEASED'), false)
            and coalesce(g.grad_year, 9999) > m.y9 + 3 as transferred_out
 from members m
 left join grads g using (student_id)
