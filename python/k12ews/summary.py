@@ -11,7 +11,10 @@ from k12ews import warehouse
 # schemas the warehouse builds, in reading order; raw and truth come from the generator
 _SCHEMAS = ("raw", "seeds", "stg", "int", "core", "ews", "ml")
 # (mart, flag column, label) read when the early-warning marts exist
-_FLAGS = (("ews_student_current", "is_chronically_absent", "chronically absent"),)
+_FLAGS = (
+    ("ews_student_current", "is_flagged", "flagged on at least one indicator"),
+    ("ews_student_current", "is_chronically_absent", "chronically absent"),
+)
 
 
 def summary(db: Path) -> str:

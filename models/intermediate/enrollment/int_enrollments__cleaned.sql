@@ -4,6 +4,9 @@
 -- student's spells overlap, the later-entered spell stands and the earlier one is cut
 -- to end the day before it (was_truncated_by_overlap). effective_exit_date closes open
 -- spells at the earlier of the as-of date and the school's last instructional day.
+-- A table: several marts and tests read it, so it is computed once per build.
+{{ config(materialized='table') }}
+
 with
 
 enrollments as (
@@ -78,7 +81,7 @@ final as (
         entry_date,
         case
             when next_entry_date <= open_exit_date
-                then {{ dbt.dateadd('day', -1, 'next_entry_date') }}
+                then cast({{ dbt.dateadd('day', -1, 'next_entry_date') }} as date)
             else exit_date
         end as exit_date,
         case

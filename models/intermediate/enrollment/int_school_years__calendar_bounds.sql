@@ -2,7 +2,8 @@
 -- school's calendar, and how far its attendance is complete as of the as-of date: the
 -- earlier of the as-of date and the last date the school recorded any attendance event
 -- in a year still under way (a school that has not submitted past some date does not
--- get "present" for the days after it). Past years are complete to their last day.
+-- get "present" for the days after it; one that has submitted nothing this year has no
+-- complete days). Past years are complete to their last day.
 with
 
 calendar_days as (
@@ -54,10 +55,8 @@ final as (
                 then bounds.last_instructional_date
             when as_of.as_of_date < bounds.first_instructional_date
                 then null
-            else least(
-                as_of.as_of_date,
-                coalesce(last_events.last_attendance_event_date, as_of.as_of_date)
-            )
+            -- a school with no attendance recorded yet this year has nothing complete
+            else least(as_of.as_of_date, last_events.last_attendance_event_date)
         end as attendance_complete_through_date
     from bounds
     cross join as_of

@@ -1,6 +1,9 @@
 -- Grain: one row per student per school year with any enrollment spell (the spine every
 -- student-year indicator joins to). The grade level and school of record are those of
 -- the student's latest spell in the year as of the as-of date.
+-- A table: several marts and tests read it, so it is computed once per build.
+{{ config(materialized='table') }}
+
 with
 
 spells as (

@@ -1,0 +1,328 @@
+-- Grain: one row per student per school year (the int_student_years spine). The outcomes
+-- that follow the year, each null while it is not yet known on the as-of date (doc
+-- block outcomes_known_rules):
+--   * Next year (enrolled, promoted, retained): known once the student has a spell in the
+--     next school year, or once the next year has started (the district's earliest first
+--     instructional day); promotion and retention only for students enrolled next year.
+--   * This year's exit (graduated, dropped out, recorded district exit): known once the
+--     year's latest spell has an exit. left_district_this_year adds the students whose
+--     year ended with no departure recorded and who are not enrolled next year.
+--   * Four-year adjusted cohort (ACGR, doc block outcomes_acgr_cohort): the cohort is
+--     fixed by the student's first high-school spell; on-time graduation is known once
+--     the student has a diploma in time or the year after the cohort year has started.
+--   * Grade-3 reading: on K-2 rows, the student's first grade-3 ELA result taken by the
+--     as-of date.
+with
+
+student_years as (
+    select * from {{ ref('int_student_years') }}
+),
+
+spells as (
+    select * from {{ ref('int_enrollments__cleaned') }}
+),
+
+calendar_bounds as (
+    select * from {{ ref('int_school_years__calendar_bounds') }}
+),
+
+assessments as (
+    select * from {{ ref('stg_sis__assessments') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+school_year_starts as (
+    select
+        school_year,
+        min(first_instructional_date) as year_start_date
+    from calendar_bounds
+    group by school_year
+),
+
+-- The summer after a year ends when the next year starts; a year whose successor is not
+-- in the calendars yet is taken to end one year after it started.
+year_ends as (
+    select
+        this_year.school_year,
+        coalesce(
+            next_year.year_start_date,
+            cast({{ dbt.dateadd('year', 1, 'this_year.year_start_date') }} as date)
+        ) as next_year_start_date
+    from school_year_starts as this_year
+    left join school_year_starts as next_year
+        on this_year.school_year + 1 = next_year.school_year
+),
+
+year_outcomes as (
+    select
+        student_years.student_id,
+        student_years.school_year,
+        student_years.grade_level,
+        student_years.school_id,
+        next_years.grade_level as next_year_grade_level,
+        next_years.student_id is not null as has_next_year_spell,
+        coalesce(as_of.as_of_date >= year_ends.next_year_start_date, false)
+            as has_next_year_started,
+        student_years.year_exit_code is not null as is_year_exit_known,
+        student_years.graduated_this_year,
+        student_years.dropped_out_this_year,
+        student_years.left_district_this_year
+    from student_years
+    cross join as_of
+    left join student_years as next_years
+        on
+            student_years.student_id = next_years.student_id
+            and student_years.school_year + 1 = next_years.school_year
+    left join year_ends
+        on student_years.school_year = year_ends.school_year
+),
+
+next_year_outcomes as (
+    select
+        year_outcomes.*,
+        case
+            when year_outcomes.has_next_year_spell then true
+            when year_outcomes.has_next_year_started then false
+        end as is_enrolled_next_year
+    from year_outcomes
+),
+
+-- The cohort is fixed by the first spell in a high-school grade: a first-time 9th
+-- grader in year y graduates with cohort y + 3; a student entering in grade 10, 11 or
+-- 12 joins the cohort of that grade (year + 12 - grade, 12 being the last grade).
+ranked_high_school_spells as (
+    select
+        student_id,
+        school_year,
+        grade_level,
+        row_number() over (
+            partition by student_id order by entry_date, school_id
+        ) as high_school_spell_rank
+    from spells
+    where grade_band = 'high'
+),
+
+cohorts as (
+    select
+        student_id,
+        school_year as cohort_entry_school_year,
+        school_year + 12 - grade_level as cohort_graduation_year
+    from ranked_high_school_spells
+    where high_school_spell_rank = 1
+),
+
+-- The cohort's 9th-grade year (cohort year - 3) must be after the first year of the
+-- extract, or its first-time 9th graders cannot be told from repeaters.
+extract_years as (
+    select min(school_year) as first_extract_school_year from spells
+),
+
+-- The student's standing at the end of the cohort year (summer included): the latest
+-- spell of a school year up to the cohort year decides whether the student left the
+-- cohort, so a student who came back after a documented transfer out is counted again.
+ranked_cohort_spells as (
+    select
+        spells.student_id,
+        spells.is_removed_from_acgr_cohort,
+        row_number() over (
+            partition by spells.student_id
+            order by spells.entry_date desc, spells.school_id desc
+        ) as recency_rank
+    from spells
+    inner join cohorts
+        on
+            spells.student_id = cohorts.student_id
+            and spells.school_year <= cohorts.cohort_graduation_year
+),
+
+diplomas as (
+    select
+        student_id,
+        min(school_year) as diploma_school_year
+    from spells
+    where is_graduate
+    group by student_id
+),
+
+cohort_outcomes as (
+    select
+        cohorts.student_id,
+        cohorts.cohort_entry_school_year,
+        cohorts.cohort_graduation_year,
+        cohorts.cohort_graduation_year - 3 > extract_years.first_extract_school_year
+            as is_cohort_start_observed,
+        coalesce(ranked_cohort_spells.is_removed_from_acgr_cohort, false)
+            as is_removed_from_cohort,
+        diplomas.diploma_school_year,
+        case
+            when diplomas.diploma_school_year <= cohorts.cohort_graduation_year then true
+            when as_of.as_of_date >= year_ends.next_year_start_date then false
+        end as graduated_on_time
+    from cohorts
+    cross join extract_years
+    cross join as_of
+    left join ranked_cohort_spells
+        on
+            cohorts.student_id = ranked_cohort_spells.student_id
+            and ranked_cohort_spells.recency_rank = 1
+    left join diplomas
+        on cohorts.student_id = diplomas.student_id
+    left join year_ends
+        on cohorts.cohort_graduation_year = year_ends.school_year
+),
+
+ranked_grade_3_reading as (
+    select
+        assessments.student_id,
+        assessments.school_year,
+        assessments.is_proficient,
+        row_number() over (
+            partition by assessments.student_id
+            order by assessments.administration_date, assessments.school_year
+        ) as test_rank
+    from assessments
+    cross join as_of
+    where
+        assessments.subject = 'ELA'
+        and assessments.grade_level = 3
+        and assessments.administration_date <= as_of.as_of_date
+),
+
+first_grade_3_reading as (
+    select * from ranked_grade_3_reading
+    where test_rank = 1
+),
+
+outcomes as (
+    select
+        next_year_outcomes.student_id,
+        next_year_outcomes.school_year,
+        next_year_outcomes.grade_level,
+        next_year_outcomes.school_id,
+        next_year_outcomes.is_enrolled_next_year,
+        next_year_outcomes.next_year_grade_level,
+        case
+            when next_year_outcomes.has_next_year_spell
+                then next_year_outcomes.next_year_grade_level > next_year_outcomes.grade_level
+        end as is_promoted_next_year,
+        case
+            when next_year_outcomes.has_next_year_spell
+                then next_year_outcomes.next_year_grade_level <= next_year_outcomes.grade_level
+        end as is_retained_next_year,
+        case
+            when next_year_outcomes.is_year_exit_known
+                then next_year_outcomes.graduated_this_year
+        end as graduated_this_year,
+        case
+            when next_year_outcomes.is_year_exit_known
+                then next_year_outcomes.dropped_out_this_year
+        end as dropped_out_this_year,
+        case
+            when next_year_outcomes.is_year_exit_known
+                then next_year_outcomes.left_district_this_year
+        end as has_recorded_district_exit,
+        case
+            when
+                next_year_outcomes.is_year_exit_known
+                and next_year_outcomes.left_district_this_year
+                then true
+            when next_year_outcomes.is_year_exit_known
+                then not next_year_outcomes.is_enrolled_next_year
+        end as left_district_this_year,
+        cohort_outcomes.cohort_graduation_year,
+        coalesce(
+            next_year_outcomes.school_year = cohort_outcomes.cohort_entry_school_year, false
+        ) as is_cohort_entry_year,
+        cohort_outcomes.is_cohort_start_observed,
+        cohort_outcomes.is_removed_from_cohort,
+        cohort_outcomes.diploma_school_year,
+        cohort_outcomes.graduated_on_time,
+        cohort_outcomes.graduated_on_time is not null as is_on_time_graduation_known,
+        case
+            when next_year_outcomes.grade_level <= 2
+                then first_grade_3_reading.school_year
+        end as grade_3_reading_school_year,
+        case
+            when next_year_outcomes.grade_level <= 2
+                then first_grade_3_reading.is_proficient
+        end as is_grade_3_reading_proficient
+    from next_year_outcomes
+    left join cohort_outcomes
+        on next_year_outcomes.student_id = cohort_outcomes.student_id
+    left join first_grade_3_reading
+        on next_year_outcomes.student_id = first_grade_3_reading.student_id
+),
+
+-- Next-grade success (doc block next_grade_success): graduated this year, or promoted
+-- and through the next school year without chronic absence, a core course failure or
+-- dropping out. Unknown (null) until the next year is complete, and for students who
+-- left the district other than by dropping out.
+next_year_attendance as (
+    select
+        student_id,
+        school_year - 1 as school_year,
+        is_chronically_absent
+    from {{ ref('int_student_year_attendance') }}
+),
+
+next_year_courses as (
+    select
+        student_id,
+        school_year - 1 as school_year,
+        core_failures
+    from {{ ref('int_student_years__course_performance') }}
+),
+
+next_year_spells as (
+    select
+        student_id,
+        school_year - 1 as school_year,
+        max(case when is_dropout then 1 else 0 end) as dropped_out_next_year
+    from spells
+    group by student_id, school_year - 1
+),
+
+complete_years as (
+    select
+        calendar_bounds.school_year,
+        max(calendar_bounds.last_instructional_date) <= max(as_of.as_of_date) as is_complete
+    from calendar_bounds
+    cross join as_of
+    group by calendar_bounds.school_year
+),
+
+final as (
+    select
+        outcomes.*,
+        case
+            when outcomes.graduated_this_year then true
+            when outcomes.dropped_out_this_year then false
+            when outcomes.is_retained_next_year then false
+            when not coalesce(next_complete.is_complete, false) then null
+            when not coalesce(outcomes.is_enrolled_next_year, false) then null
+            when next_year_spells.dropped_out_next_year = 1 then false
+            when next_year_attendance.is_chronically_absent then false
+            when coalesce(next_year_courses.core_failures, 0) > 0 then false
+            when outcomes.is_promoted_next_year then true
+        end as next_grade_success
+    from outcomes
+    left join complete_years as next_complete
+        on outcomes.school_year + 1 = next_complete.school_year
+    left join next_year_attendance
+        on
+            outcomes.student_id = next_year_attendance.student_id
+            and outcomes.school_year = next_year_attendance.school_year
+    left join next_year_courses
+        on
+            outcomes.student_id = next_year_courses.student_id
+            and outcomes.school_year = next_year_courses.school_year
+    left join next_year_spells
+        on
+            outcomes.student_id = next_year_spells.student_id
+            and outcomes.school_year = next_year_spells.school_year
+)
+
+select * from final

@@ -1,0 +1,70 @@
+-- Grain: one row per student per school year in grades K-5 (student_id, school_year).
+-- The elementary band's own indicators and flags: attendance, marks below standard,
+-- reading and math levels, behaviour, mobility and retention. Thresholds are vars.
+with
+
+student_years as (
+    select * from {{ ref('ews_student_year') }}
+),
+
+elementary as (
+    select * from student_years
+    where grade_band = 'elementary'
+),
+
+flagged as (
+    select
+        student_id,
+        school_year,
+        as_of_date,
+        school_id,
+        grade_level,
+        is_enrolled_on_as_of_date,
+        days_enrolled,
+        days_absent,
+        excused_absence_days,
+        unexcused_absence_days,
+        attendance_rate,
+        is_chronically_absent,
+        chronic_absence_severity,
+        absence_rate_change_within_year,
+        prior_year_absence_rate,
+        core_failures,
+        latest_term_core_failures,
+        reading_performance_level,
+        is_reading_proficient,
+        math_performance_level,
+        is_math_proficient,
+        is_grade_3_reading_proficient,
+        incidents,
+        out_of_school_suspensions,
+        mid_year_school_changes,
+        is_late_entry,
+        has_been_retained,
+        is_over_age_for_grade,
+        service_spells_this_year,
+        coalesce(is_chronically_absent, false) as flag_attendance,
+        coalesce(core_failures > 0, false) as flag_marks,
+        coalesce(
+            grade_level >= 3
+            and reading_performance_level <= {{ var('reading_flag_performance_level') }},
+            false
+        ) as flag_reading,
+        out_of_school_suspensions > 0
+        or incidents >= {{ var('behaviour_incident_flag_count') }} as flag_behaviour,
+        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility
+    from elementary
+),
+
+final as (
+    select
+        flagged.*,
+        case when flagged.flag_attendance then 1 else 0 end
+        + case when flagged.flag_marks then 1 else 0 end
+        + case when flagged.flag_reading then 1 else 0 end
+        + case when flagged.flag_behaviour then 1 else 0 end
+        + case when flagged.flag_mobility then 1 else 0 end as flag_count
+    from flagged
+)
+
+select * from final

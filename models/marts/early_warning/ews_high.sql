@@ -1,0 +1,77 @@
+-- Grain: one row per student per school year in grades 9-12 (student_id, school_year).
+-- The high-school band's indicators and flags: credits against what on-time graduation
+-- needs, the Chicago 9th-grade on-track flag, course failures and GPA, attendance,
+-- suspensions, mobility, over-age. Thresholds are vars.
+with
+
+student_years as (
+    select * from {{ ref('ews_student_year') }}
+),
+
+high as (
+    select * from student_years
+    where grade_band = 'high'
+),
+
+flagged as (
+    select
+        student_id,
+        school_year,
+        as_of_date,
+        school_id,
+        grade_level,
+        is_enrolled_on_as_of_date,
+        days_enrolled,
+        days_absent,
+        unexcused_absence_days,
+        attendance_rate,
+        is_chronically_absent,
+        chronic_absence_severity,
+        absence_rate_change_within_year,
+        core_failures,
+        core_semester_failures,
+        latest_term_core_failures,
+        year_gpa,
+        gpa_change,
+        cumulative_high_school_credits,
+        credits_expected_on_time,
+        credits_behind,
+        is_on_track_for_graduation,
+        is_chicago_on_track,
+        incidents,
+        out_of_school_suspensions,
+        days_removed,
+        mid_year_school_changes,
+        is_late_entry,
+        has_been_retained,
+        is_over_age_for_grade,
+        service_spells_this_year,
+        abc_attendance_flag,
+        abc_behaviour_flag,
+        abc_course_flag,
+        abc_flag_count,
+        coalesce(is_chronically_absent, false) as flag_attendance,
+        coalesce(core_failures > 0, false) as flag_course,
+        coalesce(year_gpa < {{ var('low_gpa_threshold') }}, false) as flag_low_gpa,
+        coalesce(not is_on_track_for_graduation, false)
+        or coalesce(not is_chicago_on_track, false) as flag_off_track,
+        out_of_school_suspensions > 0 as flag_behaviour,
+        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
+        coalesce(is_over_age_for_grade, false) as flag_over_age
+    from high
+),
+
+final as (
+    select
+        flagged.*,
+        case when flagged.flag_attendance then 1 else 0 end
+        + case when flagged.flag_course then 1 else 0 end
+        + case when flagged.flag_low_gpa then 1 else 0 end
+        + case when flagged.flag_off_track then 1 else 0 end
+        + case when flagged.flag_behaviour then 1 else 0 end
+        + case when flagged.flag_mobility then 1 else 0 end
+        + case when flagged.flag_over_age then 1 else 0 end as flag_count
+    from flagged
+)
+
+select * from final

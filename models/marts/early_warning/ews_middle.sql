@@ -1,0 +1,72 @@
+-- Grain: one row per student per school year in grades 6-8 (student_id, school_year).
+-- The middle band's indicators and flags, led by the Balfanz ABC flags (attendance at
+-- or below var abc_attendance_rate_threshold, a failing final mark in math or English,
+-- an out-of-school suspension). Thresholds are vars.
+with
+
+student_years as (
+    select * from {{ ref('ews_student_year') }}
+),
+
+middle as (
+    select * from student_years
+    where grade_band = 'middle'
+),
+
+flagged as (
+    select
+        student_id,
+        school_year,
+        as_of_date,
+        school_id,
+        grade_level,
+        is_enrolled_on_as_of_date,
+        days_enrolled,
+        days_absent,
+        unexcused_absence_days,
+        attendance_rate,
+        is_chronically_absent,
+        chronic_absence_severity,
+        absence_rate_change_within_year,
+        core_failures,
+        latest_term_core_failures,
+        has_failing_math_mark,
+        has_failing_ela_mark,
+        year_gpa,
+        gpa_change,
+        reading_performance_level,
+        math_performance_level,
+        math_performance_level_change,
+        incidents,
+        out_of_school_suspensions,
+        days_removed,
+        mid_year_school_changes,
+        is_late_entry,
+        has_been_retained,
+        is_over_age_for_grade,
+        service_spells_this_year,
+        abc_attendance_flag,
+        abc_behaviour_flag,
+        abc_course_flag,
+        abc_flag_count,
+        coalesce(is_chronically_absent, false) as flag_attendance,
+        coalesce(abc_course_flag, false) or coalesce(core_failures > 0, false) as flag_course,
+        coalesce(abc_behaviour_flag, false)
+        or incidents >= {{ var('behaviour_incident_flag_count') }} as flag_behaviour,
+        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
+        coalesce(has_been_retained or is_over_age_for_grade, false) as flag_over_age
+    from middle
+),
+
+final as (
+    select
+        flagged.*,
+        case when flagged.flag_attendance then 1 else 0 end
+        + case when flagged.flag_course then 1 else 0 end
+        + case when flagged.flag_behaviour then 1 else 0 end
+        + case when flagged.flag_mobility then 1 else 0 end
+        + case when flagged.flag_over_age then 1 else 0 end as flag_count
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,119 @@
+-- Grain: one row per school per school year per grade band per student group
+-- (school_id, school_year, grade_band, group_type, group_value). Rates of chronic
+-- absence, core course failure, mobility, out-of-school suspension and on-track among
+-- the students of record at the school; cells with fewer than var min_cell_size
+-- students are suppressed (rates blank, is_suppressed), as public reporting requires.
+with
+
+student_years as (
+    select * from {{ ref('ews_student_year') }}
+),
+
+grouped as (
+    select
+        *,
+        'all' as group_type,
+        'all students' as group_value
+    from student_years
+    union all
+    select
+        *,
+        'economically disadvantaged' as group_type,
+        case when is_economically_disadvantaged then 'yes' else 'no' end as group_value
+    from student_years
+    union all
+    select
+        *,
+        'english learner' as group_type,
+        case when is_english_learner then 'yes' else 'no' end as group_value
+    from student_years
+    union all
+    select
+        *,
+        'students with disabilities' as group_type,
+        case when has_iep then 'yes' else 'no' end as group_value
+    from student_years
+    union all
+    select
+        *,
+        'race/ethnicity' as group_type,
+        coalesce(race_ethnicity_reporting_group, 'unknown') as group_value
+    from student_years
+    union all
+    select
+        *,
+        'sex' as group_type,
+        coalesce(sex, 'unknown') as group_value
+    from student_years
+),
+
+aggregated as (
+    select
+        school_id,
+        school_year,
+        grade_band,
+        group_type,
+        group_value,
+        count(*) as students,
+        sum(case when is_rated_for_chronic_absence then 1 else 0 end)
+            as students_rated_for_attendance,
+        avg(
+            case
+                when is_rated_for_chronic_absence
+                    then case when is_chronically_absent then 1.0 else 0.0 end
+            end
+        ) as chronic_absence_rate,
+        avg(
+            case
+                when core_courses_graded > 0
+                    then case when core_failures > 0 then 1.0 else 0.0 end
+            end
+        ) as core_course_failure_rate,
+        avg(
+            case
+                when mid_year_school_changes > 0 or is_late_entry then 1.0 else 0.0
+            end
+        ) as mobility_rate,
+        avg(case when out_of_school_suspensions > 0 then 1.0 else 0.0 end)
+            as suspension_rate,
+        avg(
+            case
+                when is_on_track_for_graduation is not null
+                    then case when is_on_track_for_graduation then 1.0 else 0.0 end
+            end
+        ) as on_track_rate,
+        avg(
+            case
+                when is_chicago_on_track is not null
+                    then case when is_chicago_on_track then 1.0 else 0.0 end
+            end
+        ) as ninth_grade_on_track_rate
+    from grouped
+    group by school_id, school_year, grade_band, group_type, group_value
+),
+
+final as (
+    select
+        school_id,
+        school_year,
+        grade_band,
+        group_type,
+        group_value,
+        students,
+        students < {{ var('min_cell_size') }} as is_suppressed,
+        case when students >= {{ var('min_cell_size') }} then chronic_absence_rate end
+            as chronic_absence_rate,
+        case when students >= {{ var('min_cell_size') }} then core_course_failure_rate end
+            as core_course_failure_rate,
+        case when students >= {{ var('min_cell_size') }} then mobility_rate end
+            as mobility_rate,
+        case when students >= {{ var('min_cell_size') }} then suspension_rate end
+            as suspension_rate,
+        case when students >= {{ var('min_cell_size') }} then on_track_rate end
+            as on_track_rate,
+        case when students >= {{ var('min_cell_size') }} then ninth_grade_on_track_rate end
+            as ninth_grade_on_track_rate
+    from aggregated
+)
+
+select * from final
