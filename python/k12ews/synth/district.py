@@ -127,12 +127,12 @@ class _Simulation:
         # neighbourhoods differ, but the district's mean poverty is the profile's
         self.zone_poverty = zp - zp.mean() if n[0] > 1 else zp * 0
         ids, names, levels, lows, highs, variants = [], [], [], [], [], []
-        base = 255901000
+        base = 255900000
         pool = list(self.names.school_names)
         k = 0
         for lvl_i, lvl in enumerate(LEVELS):
             for j in range(n[lvl_i]):
-                ids.append(base + 100 * (lvl_i + 1) + j + 1)
+                ids.append(base + 1000 * (lvl_i + 1) + j + 1)  # up to 999 schools a level
                 nm = pool[k % len(pool)] + ("" if k < len(pool) else f" {k // len(pool) + 1}")
                 k += 1
                 names.append(f"{nm} {lvl} School" if lvl != "High" else f"{nm} High School")
