@@ -27,14 +27,13 @@ the year (their later absences recorded there), or spend the whole next year the
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+from dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = ["student_id", "school_year"]
@@ -42,26 +41,14 @@ DEFAULT_DEFINITION = "edfacts_10pct"
 
 
 def _dbt_build_attendance(db: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "K12EWS_DB": str(db), "DBT_PROFILES_DIR": str(REPO)}
-    dbt = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "dbt"
-    proc = subprocess.run(
-        [
-            str(dbt if dbt.exists() else "dbt"),
-            "build",
-            "--select",
-            "+int_student_year_attendance",
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = run_dbt(
+        db,
+        tmp_path,
+        "build",
+        "--select",
+        "+int_student_year_attendance",
+        "--indirect-selection",
+        "cautious",
     )
     assert proc.returncode == 0, proc.stdout[-4000:]
 

@@ -22,7 +22,6 @@ Rules recomputed:
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import yaml
+from dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "int_student_years__course_performance"
@@ -39,29 +39,9 @@ SEMESTERS = {"S1", "S2"}
 
 
 def _dbt_build(db: Path, work: Path, select: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "K12EWS_DB": str(db), "DBT_PROFILES_DIR": str(REPO)}
-    dbt = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "dbt"
-    return subprocess.run(
-        [
-            str(dbt if dbt.exists() else "dbt"),
-            "build",
-            "-s",
-            select,
-            # only tests whose parents are all selected: "eager" would also pick tests of
-            # models outside the selection that merely relate to the spine
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # only tests whose parents are all selected: "eager" would also pick tests of
+    # models outside the selection that merely relate to the spine
+    return run_dbt(db, work, "build", "-s", select, "--indirect-selection", "cautious")
 
 
 def _vars() -> dict[str, object]:

@@ -18,13 +18,12 @@ back to A, or a late entry at B.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 LATE_ENTRY_DAYS = 10
@@ -32,29 +31,17 @@ KEY = ["student_id", "school_year"]
 
 
 def _dbt_build_mobility(db: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "K12EWS_DB": str(db), "DBT_PROFILES_DIR": str(REPO)}
-    dbt = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "dbt"
-    proc = subprocess.run(
-        [
-            str(dbt if dbt.exists() else "dbt"),
-            "build",
-            "--select",
-            "+int_student_years__mobility",
-            # only tests whose parents are all built (not relationships to other marts)
-            "--indirect-selection",
-            "cautious",
-            "--vars",
-            f"{{late_entry_days: {LATE_ENTRY_DAYS}}}",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = run_dbt(
+        db,
+        tmp_path,
+        "build",
+        "--select",
+        "+int_student_years__mobility",
+        # only tests whose parents are all built (not relationships to other marts)
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        f"{{late_entry_days: {LATE_ENTRY_DAYS}}}",
     )
     assert proc.returncode == 0, proc.stdout[-4000:]
 
