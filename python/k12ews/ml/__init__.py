@@ -1,0 +1,1 @@
+"""Risk-model helpers imported by the dbt Python models (models/ml/*.py)."""
