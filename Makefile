@@ -38,7 +38,7 @@ docs-serve: docs
 lint: setup
 	$(BIN)/ruff check python
 	$(BIN)/ruff format --check python
-	$(BIN)/sqlfluff lint models
+	$(BIN)/sqlfluff lint models tests
 	$(BIN)/python -m k12ews.dbt_sources --check
 
 test: lint
