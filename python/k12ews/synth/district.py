@@ -174,29 +174,23 @@ class _Simulation:
         zones = rng.integers(0, self.n_zones, n)
         t = draw_traits(rng, self.p, n, self.zone_poverty, zones, mobile)
         first, last = draw_names(rng, self.names, t["is_male"], t["race"])
-        fall = year - 1
         extra = (rng.random(n) < over_age).astype(int)
-        sep1 = np.array(
-            [
-                np.datetime64(f"{fall - 5 - int(gg) - int(e)}-09-01")
-                for gg, e in zip(grade, extra, strict=True)
-            ]
+        # 1 September of the year the student turned five (a year earlier if over-age)
+        birth_year = (year - 1) - 5 - grade.astype(np.int64) - extra
+        sep1 = (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(
+            8, "M"
         )
-        birth = sep1 - rng.integers(1, 366, n).astype("timedelta64[D]")
+        birth = sep1.astype("datetime64[D]") - rng.integers(1, 366, n).astype("timedelta64[D]")
+        house = rng.integers(10, 9999, n).astype(str)
+        street = rng.choice(self.names.streets, n)
+        postal = rng.integers(10000, 99999, n).astype(str)
         d = dict(t)
         d.update(
             first_name=first,
             last_name=last,
             birth=birth.astype("datetime64[D]"),
-            street=np.array(
-                [
-                    f"{h} {s}"
-                    for h, s in zip(
-                        rng.integers(10, 9999, n), rng.choice(self.names.streets, n), strict=True
-                    )
-                ]
-            ),
-            postal=np.array([f"{x:05d}" for x in rng.integers(10000, 99999, n)]),
+            street=np.char.add(np.char.add(house, " "), street.astype(str)),
+            postal=postal,
             status=np.full(n, NOT_YET, dtype=np.int8),
             grade=grade.astype(np.int8),
             school=np.full(n, -1, dtype=np.int16),
@@ -343,7 +337,11 @@ class _Simulation:
         band = _band(grade)
         school = self.zone_school[band, pop["zone"][ri]].astype(int)
         prev_school = pop["school"][ri]
-        etype = np.array([entry_type.get(int(i), "") for i in ri], dtype=object)
+        etype = np.full(n, "", dtype=object)
+        if entry_type:  # students who entered this year, by population index (ri is sorted)
+            etype[np.searchsorted(ri, np.fromiter(entry_type, dtype=np.int64))] = list(
+                entry_type.values()
+            )
         cont = etype == ""
         prev_band = np.where(prev_school >= 0, self.school_level[np.clip(prev_school, 0, None)], -1)
         etype[cont & (prev_school == school)] = "NEXT_YEAR"
