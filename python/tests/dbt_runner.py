@@ -1,4 +1,5 @@
-"""Run dbt from tests against a throwaway copy of a generated district."""
+"""Run dbt from tests against a throwaway copy of a generated district, and the SQL
+that adds a second elementary school with students moved to it."""
 
 from __future__ import annotations
 
@@ -40,3 +41,40 @@ def copy_db(src: Path, dest_dir: Path, name: str) -> Path:
     dest = dest_dir / name
     shutil.copy(src, dest)
     return dest
+
+
+SECOND_ELEMENTARY_SCHOOL_SQL = """
+create temp table school_pair as
+select school_id as school_a, (select max(school_id) + 1 from raw.schools) as school_b
+from raw.schools where school_level = 'Elementary' order by school_id limit 1;
+
+insert into raw.schools
+select school_b, 'Second Elementary School', school_level, low_grade, high_grade, city
+from raw.schools join school_pair on school_id = school_a;
+"""
+
+
+def picked_single_spell_years_sql(kinds: int, limit: int) -> str:
+    """SQL taking ``limit`` whole, closed, single-spell years of grades 1-4 at school A
+    out of raw.enrollments into temp table ``picked``, each with a ``kind`` 0..kinds-1,
+    for a test to re-enrol as it needs (after SECOND_ELEMENTARY_SCHOOL_SQL)."""
+    return f"""
+create temp table picked as
+select e.*, row_number() over (order by hash(e.student_id, e.school_year)) % {kinds}
+    as kind
+from raw.enrollments as e
+join school_pair on e.school_id = school_a
+where e.grade_level between 1 and 4
+  and e.exit_date > e.entry_date + 150
+  and (e.student_id, e.school_year) in (
+      select (student_id, school_year) from raw.enrollments
+      group by student_id, school_year having count(*) = 1
+  )
+order by hash(e.student_id, e.school_year)
+limit {limit};
+
+delete from raw.enrollments
+where (student_id, school_id, entry_date) in (
+    select (student_id, school_id, entry_date) from picked
+);
+"""

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from dbt_runner import run_dbt
+from dbt_runner import SECOND_ELEMENTARY_SCHOOL_SQL, picked_single_spell_years_sql, run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = ["student_id", "school_year"]
@@ -57,40 +57,18 @@ def _add_moves(db: Path) -> None:
     """A second elementary school B, and students moving to it from school A."""
     con = duckdb.connect(str(db))
     try:
+        con.execute(SECOND_ELEMENTARY_SCHOOL_SQL)
         con.execute(
             """
-            create temp table school_pair as
-            select school_id as school_a, (select max(school_id) + 1 from raw.schools) as school_b
-            from raw.schools where school_level = 'Elementary' order by school_id limit 1;
-
-            insert into raw.schools
-            select school_b, 'Second Elementary School', school_level, low_grade, high_grade, city
-            from raw.schools join school_pair on school_id = school_a;
 
             insert into raw.calendar_days
             select school_b, school_year, calendar_date, is_instructional_day, calendar_event,
                    quarter, semester
             from raw.calendar_days join school_pair on school_id = school_a;
 
-            -- whole, closed, single-spell years of grades 1-4 at school A
-            create temp table picked as
-            select e.*, row_number() over (order by hash(e.student_id, e.school_year)) % 2
-                as kind
-            from raw.enrollments as e
-            join school_pair on e.school_id = school_a
-            where e.grade_level between 1 and 4
-              and e.exit_date > e.entry_date + 150
-              and (e.student_id, e.school_year) in (
-                  select (student_id, school_year) from raw.enrollments
-                  group by student_id, school_year having count(*) = 1
-              )
-            order by hash(e.student_id, e.school_year)
-            limit 80;
-
-            delete from raw.enrollments
-            where (student_id, school_id, entry_date) in (
-                select (student_id, school_id, entry_date) from picked
-            );
+"""
+            + picked_single_spell_years_sql(kinds=2, limit=80)
+            + """
 
             -- kind 0: A until entry + 60, B from entry + 63 (events on the days between
             -- stay at A, where the student is no longer enrolled)

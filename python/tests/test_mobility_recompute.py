@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dbt_runner import run_dbt
+from dbt_runner import SECOND_ELEMENTARY_SCHOOL_SQL, picked_single_spell_years_sql, run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 LATE_ENTRY_DAYS = 10
@@ -50,15 +50,9 @@ def _add_moves(db: Path) -> None:
     """A second elementary school, and students moving to it during the year."""
     con = duckdb.connect(str(db))
     try:
+        con.execute(SECOND_ELEMENTARY_SCHOOL_SQL)
         con.execute(
             """
-            create temp table school_pair as
-            select school_id as school_a, (select max(school_id) + 1 from raw.schools) as school_b
-            from raw.schools where school_level = 'Elementary' order by school_id limit 1;
-
-            insert into raw.schools
-            select school_b, 'Second Elementary School', school_level, low_grade, high_grade, city
-            from raw.schools join school_pair on school_id = school_a;
 
             -- B's calendar: A's, with the first two instructional days of each year
             -- turned into teacher days
@@ -77,25 +71,9 @@ def _add_moves(db: Path) -> None:
                 where is_instructional_day
             ) as r using (school_year, calendar_date);
 
-            -- whole, closed, single-spell years of grades 1-4 at school A
-            create temp table picked as
-            select e.*, row_number() over (order by hash(e.student_id, e.school_year)) % 3
-                as kind
-            from raw.enrollments as e
-            join school_pair on e.school_id = school_a
-            where e.grade_level between 1 and 4
-              and e.exit_date > e.entry_date + 150
-              and (e.student_id, e.school_year) in (
-                  select (student_id, school_year) from raw.enrollments
-                  group by student_id, school_year having count(*) = 1
-              )
-            order by hash(e.student_id, e.school_year)
-            limit 60;
-
-            delete from raw.enrollments
-            where (student_id, school_id, entry_date) in (
-                select (student_id, school_id, entry_date) from picked
-            );
+"""
+            + picked_single_spell_years_sql(kinds=3, limit=60)
+            + """
 
             insert into raw.enrollments  -- kind 0: A to B; kind 1: A to B and back to A
             select student_id, school_id, school_year, grade_level, entry_date,
