@@ -5,8 +5,12 @@
     k12ews realism  [--db PATH]          generated rates vs published targets
     k12ews bench    [--students N ...]   seconds, rows/s per table, peak memory
     k12ews summary  [--db PATH]          rows per mart, students flagged, where things are
+    k12ews export   --format csv|parquet DIR [--db PATH]   raw tables as contract files
+    k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
+                    [--hash-ids] [--project-dir P]   check a district's files, load raw
 
-Bad arguments get a one-line error and exit code 2.
+Bad arguments get a one-line error and exit code 2; a load that finds data problems
+prints its report (file, line, column, value, rule) and exits 1.
 """
 
 from __future__ import annotations
@@ -127,6 +131,45 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from k12ews.export import export_raw
+
+    db = args.db or warehouse.default_db_path()
+    written = export_raw(db, args.dir, args.format)
+    print(
+        f"wrote {sum(written.values()):,} rows in {len(written)} {args.format} files to {args.dir}"
+    )
+    for name, n in written.items():
+        print(f"  {name}.{args.format:<40} {n:>12,}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from k12ews.load import LoadError, load_folder
+    from k12ews.privacy import secret_from_env
+
+    secret = secret_from_env() if args.hash_ids else None
+    t0 = time.perf_counter()
+    try:
+        result = load_folder(
+            args.dir,
+            args.db,
+            mode="quarantine" if args.quarantine else "strict",
+            as_of=args.as_of_date,
+            project_dir=args.project_dir,
+            id_secret=secret,
+        )
+    except LoadError as e:
+        print(f"k12ews: {e}", file=sys.stderr)
+        return 1
+    db = args.db or warehouse.default_db_path()
+    print(f"loaded {args.dir} into {db} ({result.mode}) in {time.perf_counter() - t0:.1f} s")
+    print(result.render())
+    if result.rows_rejected:
+        print(f"rejected rows are in {warehouse.AUDIT}.raw_rejects (file, line, rule, text)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="k12ews", description="K-12 early-warning warehouse tools")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -151,6 +194,43 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="rows per mart, students flagged, where the results are")
     s.add_argument("--db", type=Path, default=None)
     s.set_defaults(func=cmd_summary)
+    e = sub.add_parser("export", help="write the raw tables as contract files (CSV or Parquet)")
+    e.add_argument("dir", type=Path, help="folder to write <table>.<format> files to")
+    e.add_argument("--format", choices=["csv", "parquet"], required=True)
+    e.add_argument("--db", type=Path, default=None)
+    e.set_defaults(func=cmd_export)
+    ld = sub.add_parser("load", help="check a folder of contract files and load them into raw")
+    ld.add_argument("dir", type=Path, help="folder with one <table>.csv or .parquet per table")
+    ld.add_argument("--db", type=Path, default=None)
+    mode = ld.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--strict",
+        action="store_true",
+        help="(default) any problem fails the load and raw stays as it was",
+    )
+    mode.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="load the valid rows; rejected rows go to audit.raw_rejects",
+    )
+    ld.add_argument(
+        "--as-of-date",
+        type=_date,
+        default=None,
+        help="dated records after this are rejected as future (default today)",
+    )
+    ld.add_argument(
+        "--hash-ids",
+        action="store_true",
+        help="replace student ids with keyed hashes (secret in $K12EWS_ID_SECRET)",
+    )
+    ld.add_argument(
+        "--project-dir",
+        type=Path,
+        default=Path(),
+        help="dbt project whose seeds/xwalk_*.csv give the known codes (default .)",
+    )
+    ld.set_defaults(func=cmd_load)
     return parser
 
 

@@ -18,6 +18,8 @@ from k12ews import contract
 
 RAW = "raw"
 TRUTH = "truth"
+# what the last `k12ews load` read, loaded and rejected (raw_loads, raw_rejects)
+AUDIT = "audit"
 DEFAULT_DB = Path("data") / "k12ews.duckdb"
 DB_ENV = "K12EWS_DB"
 
@@ -61,6 +63,8 @@ def write_raw_and_truth(
         raise ValueError(f"raw tables missing from the write: {missing}")
     con.execute("BEGIN TRANSACTION")
     try:
+        # the record of an earlier `k12ews load` no longer describes raw
+        con.execute(f"DROP SCHEMA IF EXISTS {AUDIT} CASCADE")
         for schema in (RAW, TRUTH):
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             con.execute(f"CREATE SCHEMA {schema}")
@@ -81,6 +85,39 @@ def write_raw_and_truth(
             )
             con.execute(f'CREATE TABLE {TRUTH}."{name}" AS {select}')
             con.unregister("_frame")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def replace_raw_from_load(
+    con: duckdb.DuckDBPyConnection,
+    sources: Mapping[str, str],
+    audit: Mapping[str, str],
+) -> None:
+    """Replace ``raw`` with checked rows, and ``audit`` with the load's records, atomically.
+
+    ``sources`` maps each contract table to a relation (a temp table) holding exactly
+    its rows; ``audit`` maps audit table names to relations. Schema ``truth`` is dropped
+    in the same transaction: it belongs to a synthetic district's raw tables, and a
+    loaded district has none. A failure anywhere leaves every schema as it was.
+    """
+    missing = [t.name for t in contract.TABLES if t.name not in sources]
+    if missing:
+        raise ValueError(f"raw tables missing from the load: {missing}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for schema in (RAW, TRUTH, AUDIT):
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        for schema in (RAW, AUDIT):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for t in contract.TABLES:
+            con.execute(_ddl(t, RAW))
+            cols = ", ".join(f'"{c.name}"' for c in t.columns)
+            con.execute(f'INSERT INTO {RAW}."{t.name}" SELECT {cols} FROM {sources[t.name]}')
+        for name, relation in audit.items():
+            con.execute(f'CREATE TABLE {AUDIT}."{name}" AS SELECT * FROM {relation}')
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,0 +1,274 @@
+"""Load a folder of contract files into ``raw``: strict (default) or quarantine.
+
+1. Find one file per contract table (``<table>.csv`` or ``<table>.parquet``) and read
+   each into a staging table (:mod:`k12ews.load.read`); file-level problems (missing
+   file or column, empty file, wrong delimiter) fail the load in either mode, since
+   no row of such a file can be judged.
+2. Optionally replace student identifiers with keyed hashes (:mod:`k12ews.privacy`).
+3. Check the tables in dependency order (:data:`k12ews.load.rules.LOAD_ORDER`,
+   :mod:`k12ews.load.checks`): a row whose parent row is rejected is rejected too
+   (``orphan_reference``, ``outside_enrollment``, ``not_instructional_day``), so
+   what loads is always consistent.
+4. Strict: any rejected row fails the load with a report naming file, line, column,
+   value and rule, and nothing is written. Quarantine: valid rows load and every
+   rejected row goes to ``audit.raw_rejects`` with its file, line, rule, message and
+   original text. In both, rows read = rows loaded + rows rejected for every file.
+5. ``raw`` (and ``audit``) are replaced in one transaction
+   (:func:`k12ews.warehouse.replace_raw_from_load`): a failure leaves the previous
+   state, and loading the same folder twice gives the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from k12ews import contract, warehouse
+from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
+from k12ews.load import checks, rules
+from k12ews.load.read import FileProblem, Staged, find_files, stage, staging_name
+
+Mode = Literal["strict", "quarantine"]
+REPORT_LIMIT = 50  # problems listed in a strict-mode report (all are counted)
+REJECT_COLUMNS = (
+    "table_name VARCHAR, file VARCHAR, line BIGINT, rule VARCHAR, column_name VARCHAR, "
+    "value VARCHAR, message VARCHAR, problems VARCHAR, original_text VARCHAR"
+)
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    table: str
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" line {self.line}" if self.line is not None else ""
+        col = f", column {self.column}" if self.column else ""
+        val = f", value {self.value!r}" if self.value is not None else ""
+        return f"{self.file}{where}{col}{val}: {self.rule}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    mode: Mode
+    files: list[FileCounts]
+    notes: list[str] = field(default_factory=list)
+    rejects_by_rule: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # the first REPORT_LIMIT
+    hashed_ids: int | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    def render(self) -> str:
+        lines = [
+            f"{'file':<36} {'read':>10} {'loaded':>10} {'rejected':>10}",
+            *(
+                f"{f.file:<36} {f.rows_read:>10,} {f.rows_loaded:>10,} {f.rows_rejected:>10,}"
+                for f in self.files
+            ),
+            f"{'total':<36} {self.rows_read:>10,} {self.rows_loaded:>10,} "
+            f"{self.rows_rejected:>10,}",
+        ]
+        if self.rejects_by_rule:
+            lines.append(
+                "rejected rows by rule: "
+                + ", ".join(f"{r} {n:,}" for r, n in self.rejects_by_rule.items())
+            )
+        if self.hashed_ids is not None:
+            lines.append(f"student identifiers replaced by keyed hashes: {self.hashed_ids:,}")
+        lines += self.notes
+        return "\n".join(lines)
+
+
+class LoadError(ValueError):
+    """The load failed; ``raw`` is as it was. ``problems`` lists what was found."""
+
+    def __init__(self, summary: str, problems: list[Problem], total: int) -> None:
+        self.summary = summary
+        self.problems = problems
+        self.total = total
+        listed = "\n".join(f"  {p}" for p in problems)
+        more = f"\n  ... and {total - len(problems):,} more" if total > len(problems) else ""
+        super().__init__(f"{summary}\n{listed}{more}")
+
+
+def _load_crosswalks(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> checks.Crosswalks:
+    names: checks.Crosswalks = {}
+    for seed, column in CROSSWALK_CODE_COLUMNS.items():
+        path = seeds_dir / f"{seed}.csv"
+        if not path.is_file():
+            raise ValueError(f"crosswalk seed {path} not found (use --project-dir)")
+        p = str(path).replace("'", "''")
+        con.execute(
+            f'CREATE OR REPLACE TEMP TABLE _xw_{seed} AS SELECT DISTINCT trim("{column}") '
+            f"AS code FROM read_csv('{p}', all_varchar=true, header=true)"
+        )
+        names[seed] = f"_xw_{seed}"
+    return names
+
+
+def _file_problem(p: FileProblem) -> Problem:
+    return Problem(p.file, p.line, p.column, None, p.rule, p.message)
+
+
+def load_folder(
+    folder: Path,
+    db_path: Path | None = None,
+    mode: Mode = "strict",
+    as_of: dt.date | None = None,
+    project_dir: Path = Path(),
+    id_secret: bytes | None = None,
+) -> LoadResult:
+    """Check the contract files in ``folder`` and load them into ``raw`` of ``db_path``.
+
+    Raises :class:`LoadError` (``raw`` unchanged) on file-level problems, or on any
+    rejected row in strict mode. ``as_of`` (default today) is the date after which a
+    dated record is a ``future_date``. ``id_secret`` set: student identifiers are
+    replaced by keyed hashes before anything is checked or stored.
+    """
+    if mode not in ("strict", "quarantine"):
+        raise ValueError(f"unknown load mode {mode!r}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"no folder {folder}")
+    as_of = as_of or dt.date.today()
+    found, missing = find_files(folder)
+    if missing:
+        problems = [_file_problem(p) for p in missing]
+        raise LoadError(
+            f"load failed: {len(problems)} file problem(s); raw left unchanged",
+            problems,
+            len(problems),
+        )
+    with warehouse.connect(db_path) as con:
+        con.execute(f"SET memory_limit = '{os.environ.get('K12EWS_MEMORY_LIMIT', '6GB')}'")
+        crosswalks = _load_crosswalks(con, Path(project_dir) / "seeds")
+        staged: dict[str, Staged] = {}
+        file_problems: list[Problem] = []
+        for t in contract.TABLES:
+            try:
+                staged[t.name] = stage(con, t, found[t.name])
+            except FileProblem as p:
+                file_problems.append(_file_problem(p))
+        if file_problems:
+            raise LoadError(
+                f"load failed: {len(file_problems)} file problem(s); raw left unchanged",
+                file_problems,
+                len(file_problems),
+            )
+        hashed = None
+        if id_secret is not None:
+            from k12ews.privacy import hash_student_ids
+
+            with_ids = [
+                staging_name(t.name) for t in contract.TABLES if "student_id" in t.column_names
+            ]
+            hashed = hash_student_ids(con, with_ids, id_secret)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
+        for name in rules.LOAD_ORDER:
+            t = contract.table(name)
+            checks.build_typed(con, t, staged[name], crosswalks, as_of)
+            con.execute(f"DROP TABLE {staging_name(name)}")
+            checks.set_checks(con, t)
+            checks.finish(con, t, staged[name])
+            con.execute(f"DROP TABLE _ty_{name}")
+        result = _counts(con, staged, mode)
+        result.hashed_ids = hashed
+        for s in staged.values():
+            result.notes += s.notes
+        if mode == "strict" and result.rows_rejected:
+            raise LoadError(
+                f"load failed: {result.rows_rejected:,} of {result.rows_read:,} rows break "
+                "the contract; raw left unchanged (--quarantine loads the valid rows)",
+                result.problems,
+                result.rows_rejected,
+            )
+        _write_counts(con, result)
+        warehouse.replace_raw_from_load(
+            con,
+            {name: f"_ok_{name}" for name in rules.LOAD_ORDER},
+            {"raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)", "raw_loads": "_counts"},
+        )
+    return result
+
+
+def _counts(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], mode: Mode) -> LoadResult:
+    files = []
+    for t in contract.TABLES:
+        s = staged[t.name]
+        loaded = con.execute(f"SELECT count(*) FROM _ok_{t.name}").fetchone()
+        rejected = con.execute(
+            "SELECT count(*) FROM _rejects WHERE table_name = ?", [t.name]
+        ).fetchone()
+        counts = FileCounts(
+            t.name,
+            s.file,
+            s.rows_read,
+            int(loaded[0]) if loaded else 0,
+            int(rejected[0]) if rejected else 0,
+        )
+        if counts.rows_read != counts.rows_loaded + counts.rows_rejected:
+            raise AssertionError(f"{s.file}: rows read != loaded + rejected ({counts})")
+        files.append(counts)
+    order = {name: i for i, name in enumerate(rules.LOAD_ORDER)}
+    rule_order = {name: i for i, name in enumerate(rules.RULES)}
+    by_rule = dict(
+        sorted(
+            (
+                (str(r), int(n))
+                for r, n in con.execute(
+                    "SELECT rule, count(*) FROM _rejects GROUP BY rule"
+                ).fetchall()
+            ),
+            key=lambda kv: rule_order.get(kv[0], 99),
+        )
+    )
+    first = con.execute(
+        "SELECT table_name, file, line, column_name, value, rule, message FROM _rejects "
+        "ORDER BY list_position(?, table_name), line LIMIT ?",
+        [sorted(order, key=order.__getitem__), REPORT_LIMIT],
+    ).fetchall()
+    problems = [Problem(r[1], r[2], r[3], r[4], r[5], r[6]) for r in first]
+    return LoadResult(mode=mode, files=files, rejects_by_rule=by_rule, problems=problems)
+
+
+def _write_counts(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _counts (table_name VARCHAR, file VARCHAR, "
+        "mode VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT)"
+    )
+    con.executemany(
+        "INSERT INTO _counts VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            [f.table, f.file, result.mode, f.rows_read, f.rows_loaded, f.rows_rejected]
+            for f in result.files
+        ],
+    )

@@ -1,0 +1,310 @@
+"""Read one contract file into a staging table, keeping each record's line and text.
+
+CSV files are read as physical lines first (DuckDB, one VARCHAR column, no quoting),
+so every record keeps its line number in the file (header = line 1) and its original
+text, and a line DuckDB cannot decode (not UTF-8, a control byte) is kept as a
+rejected line rather than skipped. Fields are then split in SQL: a plain split on
+commas, or a quote-aware split for lines holding a double quote. A record may not
+span lines. Every value stays text here; the checks cast it.
+
+Parquet files are read with their own types and ``file_row_number``; their "line"
+is the 1-based row number.
+
+The staging table ``_in_<table>`` has ``_line``, ``_text`` (null for Parquet rows:
+rendered from the fields when a row is rejected), ``_rule`` and ``_message`` (a
+structural problem of the line, else null) and one column per contract column.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from k12ews import contract
+
+
+@dataclass
+class FileProblem(Exception):  # noqa: N818 (a problem found, not a failure of the code)
+    """A problem with a whole file: no row of it can be judged."""
+
+    file: str
+    rule: str
+    message: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f" line {self.line}" if self.line else ""
+        col = f", column {self.column}" if self.column else ""
+        return f"{self.file}{where}{col}: {self.rule}: {self.message}"
+
+
+@dataclass
+class Staged:
+    table: str
+    file: str  # the file's name, as reports show it
+    fmt: str
+    rows_read: int
+    source_types: dict[str, str]  # contract column -> type of the staged column
+    notes: list[str] = field(default_factory=list)
+
+
+def staging_name(table: str) -> str:
+    return f"_in_{table}"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# a field: quoted ("" escapes a quote) or plain (no comma, no quote)
+_FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
+_LINE_RE = f"{_FIELD}(?:,{_FIELD})*"
+_EXTRACT_RE = f",({_FIELD})"
+
+# DuckDB's error types for a line it could not read as one text column
+_READ_ERROR_RULES = {
+    "INVALID ENCODING": ("encoding", "the line is not valid UTF-8"),
+    "TOO MANY COLUMNS": ("control_character", "the line holds byte 0x01"),
+}
+
+
+def _header_fields(file: str, header: str, table: contract.Table) -> list[str]:
+    fields = [f.strip().strip("\ufeff").lower() for f in next(csv.reader([header]))]
+    if len(fields) == 1:
+        for name, delim in (("semicolon", ";"), ("tab", "\t"), ("pipe", "|")):
+            if delim in header:
+                raise FileProblem(
+                    file,
+                    "wrong_delimiter",
+                    f"the header is {name}-delimited; contract files are comma-delimited",
+                    line=1,
+                )
+    return fields
+
+
+def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
+    """Raise on a duplicate or missing required column; return notes on the rest."""
+    seen: set[str] = set()
+    for f in fields:
+        if f in seen:
+            raise FileProblem(file, "duplicate_column", f"column {f} appears twice", 1, f)
+        seen.add(f)
+    missing = [c.name for c in table.columns if c.required and c.name not in seen]
+    if missing:
+        raise FileProblem(
+            file,
+            "missing_column",
+            f"required column(s) {', '.join(missing)} absent from the header",
+            1,
+            missing[0],
+        )
+    notes = []
+    absent = [c.name for c in table.columns if not c.required and c.name not in seen]
+    if absent:
+        notes.append(f"{file}: optional column(s) {', '.join(absent)} absent: loaded as null")
+    extra = [f for f in fields if f not in set(table.column_names)]
+    if extra:
+        notes.append(f"{file}: column(s) {', '.join(extra)} not in the contract: ignored")
+    return notes
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+    file = path.name
+    p = _sql_path(path)
+    rj, rs = f"_rj_{table.name}", f"_rs_{table.name}"
+    for t in (rj, rs, f"_lines_{table.name}"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    # one text column per physical line: no quoting, a delimiter (0x01) no text holds
+    con.execute(
+        f"CREATE TEMP TABLE _lines_{table.name} AS SELECT line FROM read_csv('{p}', "
+        "columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, "
+        "auto_detect=false, max_line_size=10000000, "
+        f"store_rejects=true, rejects_table='{rj}', rejects_scan='{rs}')"
+    )
+    lines = f"_lines_{table.name}"
+    bad_count = con.execute(f"SELECT count(DISTINCT line) FROM {rj}").fetchone()
+    if bad_count and bad_count[0]:
+        # physical line numbers: lines DuckDB could not read are missing from _lines,
+        # so row k is line k + 1 + (rejected lines before it)
+        numbered = f"""
+            WITH bad AS (
+                SELECT line AS bad_line, min(error_type) AS error_type,
+                       min(csv_line) AS csv_line
+                FROM {rj} GROUP BY line
+            ),
+            steps AS (
+                SELECT bad_line - row_number() OVER (ORDER BY bad_line) AS k,
+                       count(*) OVER (ORDER BY bad_line) AS j
+                FROM bad
+            ),
+            steps_max AS (SELECT k, max(j) AS j FROM steps GROUP BY k),
+            lines AS (SELECT rowid AS k, line FROM {lines})
+            SELECT lines.k + 1 + coalesce(steps_max.j, 0) AS line_no, lines.line,
+                   NULL::VARCHAR AS error_type
+            FROM lines ASOF LEFT JOIN steps_max ON lines.k >= steps_max.k
+            UNION ALL
+            SELECT bad_line, ltrim(csv_line, chr(10) || chr(13)), error_type FROM bad
+        """
+    else:
+        numbered = f"SELECT rowid + 1 AS line_no, line, NULL::VARCHAR AS error_type FROM {lines}"
+    header_row = con.execute(
+        f"SELECT line, error_type FROM ({numbered}) WHERE line_no = 1"
+    ).fetchone()
+    if header_row is None or header_row[0] is None or not str(header_row[0]).strip():
+        if header_row is not None and header_row[1] is not None:
+            raise FileProblem(file, "encoding", "the header line is not valid UTF-8", 1)
+        raise FileProblem(file, "empty_file", "the file has no header line", 1)
+    fields = _header_fields(file, str(header_row[0]), table)
+    notes = check_header(file, fields, table)
+    n = len(fields)
+    position = {f: i + 1 for i, f in enumerate(fields)}
+    # lines without a double quote (nearly all) are split on commas, the others with a
+    # quote-aware regular expression; values are taken as written (no trimming)
+    values = ",\n".join(
+        f"nullif(f[{position[c.name]}], '') AS \"{c.name}\""
+        if c.name in position
+        else f'NULL::VARCHAR AS "{c.name}"'
+        for c in table.columns
+    )
+    read_rules = " ".join(
+        f"WHEN error_type = '{k}' THEN '{v[0]}'" for k, v in _READ_ERROR_RULES.items()
+    )
+    read_messages = " ".join(
+        f"WHEN error_type = '{k}' THEN '{v[1]}'" for k, v in _READ_ERROR_RULES.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {staging_name(table.name)} AS
+        WITH numbered AS ({numbered}),
+        split AS (
+            SELECT line_no, line, error_type,
+                line IS NULL OR trim(line) = '' AS is_blank,
+                strpos(line, '"') > 0 AS has_quote,
+                CASE
+                    WHEN error_type IS NOT NULL THEN NULL
+                    WHEN NOT has_quote THEN string_split(line, ',')
+                    WHEN regexp_full_match(line, '{_LINE_RE}') THEN list_transform(
+                        regexp_extract_all(',' || line, '{_EXTRACT_RE}', 1),
+                        lambda x: CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"')
+                             ELSE x END)
+                END AS f,
+                len(f) AS n_fields
+            FROM numbered
+            WHERE line_no > 1
+        )
+        SELECT
+            line_no AS _line,
+            line AS _text,
+            CASE
+                WHEN error_type IS NOT NULL THEN CASE {read_rules} ELSE 'field_count' END
+                WHEN is_blank THEN 'blank_line'
+                WHEN has_quote AND f IS NULL THEN 'malformed_quotes'
+                WHEN n_fields <> {n} THEN 'field_count'
+            END AS _rule,
+            CASE
+                WHEN error_type IS NOT NULL
+                    THEN CASE {read_messages} ELSE 'unreadable line' END
+                WHEN is_blank THEN 'empty line'
+                WHEN has_quote AND f IS NULL THEN 'unbalanced or misplaced double quotes'
+                WHEN n_fields <> {n}
+                    THEN 'expected {n} fields (as the header), found ' || n_fields
+            END AS _message,
+            {values}
+        FROM split
+        """
+    )
+    con.execute(f"DROP TABLE {lines}")
+    for t in (rj, rs):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    rows = con.execute(f"SELECT count(*) FROM {staging_name(table.name)}").fetchone()
+    return Staged(
+        table=table.name,
+        file=file,
+        fmt="csv",
+        rows_read=int(rows[0]) if rows else 0,
+        source_types={c.name: "VARCHAR" for c in table.columns},
+        notes=notes,
+    )
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+    file = path.name
+    p = _sql_path(path)
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{p}')").fetchall()
+    except duckdb.Error as e:
+        raise FileProblem(file, "empty_file", f"not a readable Parquet file ({e})") from None
+    types = {str(r[0]).lower(): str(r[1]) for r in described}
+    names = [str(r[0]).lower() for r in described]
+    notes = check_header(file, names, table)
+    original = {str(r[0]).lower(): str(r[0]) for r in described}
+    # text columns are staged as text whatever the file's type (a numeric student_id)
+    values = ",\n".join(
+        (
+            f'CAST("{original[c.name]}" AS VARCHAR) AS "{c.name}"'
+            if c.type.upper() == "VARCHAR"
+            else f'"{original[c.name]}" AS "{c.name}"'
+        )
+        if c.name in types
+        else f'NULL::VARCHAR AS "{c.name}"'
+        for c in table.columns
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {staging_name(table.name)} AS
+        SELECT file_row_number + 1 AS _line, NULL::VARCHAR AS _text,
+               NULL::VARCHAR AS _rule, NULL::VARCHAR AS _message,
+               {values}
+        FROM read_parquet('{p}', file_row_number=true)
+        """
+    )
+    rows = con.execute(f"SELECT count(*) FROM {staging_name(table.name)}").fetchone()
+    return Staged(
+        table=table.name,
+        file=file,
+        fmt="parquet",
+        rows_read=int(rows[0]) if rows else 0,
+        source_types={
+            c.name: "VARCHAR" if c.type.upper() == "VARCHAR" else types.get(c.name, "VARCHAR")
+            for c in table.columns
+        },
+        notes=notes,
+    )
+
+
+def find_files(folder: Path) -> tuple[dict[str, Path], list[FileProblem]]:
+    """The file of each contract table in ``folder`` and the file-level problems."""
+    found: dict[str, Path] = {}
+    problems: list[FileProblem] = []
+    for t in contract.TABLES:
+        candidates = [folder / f"{t.name}.{ext}" for ext in ("csv", "parquet")]
+        present = [c for c in candidates if c.is_file()]
+        if not present:
+            problems.append(
+                FileProblem(
+                    f"{t.name}.csv",
+                    "missing_file",
+                    f"no {t.name}.csv or {t.name}.parquet in the folder",
+                )
+            )
+        elif len(present) > 1:
+            problems.append(
+                FileProblem(
+                    present[0].name,
+                    "duplicate_file",
+                    f"both {present[0].name} and {present[1].name}: keep one",
+                )
+            )
+        else:
+            found[t.name] = present[0]
+    return found, problems
+
+
+def stage(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+    if path.suffix == ".parquet":
+        return stage_parquet(con, table, path)
+    return stage_csv(con, table, path)
