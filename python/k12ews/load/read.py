@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from k12ews import contract
 
@@ -86,6 +87,47 @@ def _header_fields(file: str, header: str, table: contract.Table) -> list[str]:
     return fields
 
 
+def physical_lines(path: Path) -> int:
+    """Lines in the file: newline characters, plus one for a last line without one."""
+    count, last = 0, b""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (1 if last not in (b"", b"\n") else 0)
+
+
+def _python_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Table ``name`` (line_no, line, error_type) of every physical line of the file."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    parts = data.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    texts: list[str | None] = []
+    errors: list[str | None] = []
+    for raw in parts:
+        raw = raw.removesuffix(b"\r")
+        try:
+            text = raw.decode("utf-8")
+            error = "TOO MANY COLUMNS" if "\x01" in text else None
+        except UnicodeDecodeError:
+            text, error = raw.decode("utf-8", errors="replace"), "INVALID ENCODING"
+        texts.append(text if text.strip() or error else None)
+        errors.append(error)
+    frame = pa.table(
+        {
+            "line_no": pa.array(range(1, len(parts) + 1), pa.int64()),
+            "line": pa.array(texts, pa.string()),
+            "error_type": pa.array(errors, pa.string()),
+        }
+    )
+    con.register("_python_lines_frame", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _python_lines_frame")
+    con.unregister("_python_lines_frame")
+
+
 def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
     """Raise on a duplicate or missing required column; return notes on the rest."""
     seen: set[str] = set()
@@ -126,8 +168,16 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path)
         f"store_rejects=true, rejects_table='{rj}', rejects_scan='{rs}')"
     )
     lines = f"_lines_{table.name}"
-    bad_count = con.execute(f"SELECT count(DISTINCT line) FROM {rj}").fetchone()
-    if bad_count and bad_count[0]:
+    counted = con.execute(
+        f"SELECT (SELECT count(*) FROM {lines}), (SELECT count(DISTINCT line) FROM {rj})"
+    ).fetchone()
+    n_lines, bad_count = (int(counted[0]), int(counted[1])) if counted else (0, 0)
+    if n_lines + bad_count != physical_lines(path):
+        # DuckDB lost lines (seen with a control byte in a large file): read the file
+        # line by line in Python instead, slower but every line is accounted for
+        _python_lines(con, path, lines)
+        numbered = f"SELECT * FROM {lines}"
+    elif bad_count:
         # physical line numbers: lines DuckDB could not read are missing from _lines,
         # so row k is line k + 1 + (rejected lines before it)
         numbered = f"""

@@ -1,0 +1,460 @@
+"""The bad-input battery: each corruption of a clean export gives its intended error.
+
+Every case corrupts a copy of a tiny district's CSV export and names what the loader
+must report: file, physical line (header = 1), column, value and rule. Strict mode
+must fail with that problem in its report and leave ``raw`` exactly as it was;
+quarantine mode must load, put that line in ``audit.raw_rejects`` with its rule and
+original text, and account for every line of every file (read = loaded + rejected,
+and read = the file's physical lines after the header). File-level corruptions fail
+in both modes, since no row of such a file can be judged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from k12ews import warehouse
+from k12ews.export import export_raw
+from k12ews.load import LoadError, load_folder
+from k12ews.synth.district import GenerateConfig, generate
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = GenerateConfig(students=300, years=1, first_year=2024, seed=3)
+
+
+@dataclass(frozen=True)
+class Expect:
+    file: str
+    line: int | None
+    column: str | None
+    rule: str
+    value: str | None = None
+    file_level: bool = False
+
+
+# ---------------------------------------------------------------- file helpers
+
+
+def read_rows(folder: Path, table: str) -> list[list[str]]:
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(folder: Path, table: str, rows: list[list[str]], delimiter: str = ",") -> None:
+    with (folder / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter, lineterminator="\n").writerows(rows)
+
+
+def set_value(folder: Path, table: str, line: int, column: str, value: str) -> Expect:
+    rows = read_rows(folder, table)
+    assert rows[line - 1][rows[0].index(column)] != value
+    rows[line - 1][rows[0].index(column)] = value
+    write_rows(folder, table, rows)
+    return Expect(f"{table}.csv", line, column, "", value)
+
+
+def edit_line(folder: Path, table: str, line: int, change: Callable[[bytes], bytes]) -> None:
+    path = folder / f"{table}.csv"
+    lines = path.read_bytes().split(b"\n")
+    changed = change(lines[line - 1])
+    assert changed != lines[line - 1], f"{table} line {line} unchanged"
+    lines[line - 1] = changed
+    path.write_bytes(b"\n".join(lines))
+
+
+def col(folder: Path, table: str, line: int, column: str) -> str:
+    rows = read_rows(folder, table)
+    return rows[line - 1][rows[0].index(column)]
+
+
+def with_rule(e: Expect, rule: str) -> Expect:
+    return Expect(e.file, e.line, e.column, rule, e.value)
+
+
+# ---------------------------------------------------------------- the corruptions
+
+
+def missing_file(d: Path) -> Expect:
+    (d / "courses.csv").unlink()
+    return Expect("courses.csv", None, None, "missing_file", file_level=True)
+
+
+def duplicate_file(d: Path) -> Expect:
+    (d / "courses.parquet").write_bytes(b"")
+    return Expect("courses.csv", None, None, "duplicate_file", file_level=True)
+
+
+def missing_column(d: Path) -> Expect:
+    rows = [r[:4] + r[5:] for r in read_rows(d, "attendance_events")]
+    write_rows(d, "attendance_events", rows)
+    return Expect("attendance_events.csv", 1, "event_type", "missing_column", file_level=True)
+
+
+def duplicate_column(d: Path) -> Expect:
+    rows = [[*r, r[4]] for r in read_rows(d, "students")]
+    write_rows(d, "students", rows)
+    return Expect("students.csv", 1, "sex", "duplicate_column", file_level=True)
+
+
+def empty_file(d: Path) -> Expect:
+    (d / "schools.csv").write_bytes(b"")
+    return Expect("schools.csv", 1, None, "empty_file", file_level=True)
+
+
+def semicolon_file(d: Path) -> Expect:
+    write_rows(d, "students", read_rows(d, "students"), delimiter=";")
+    return Expect("students.csv", 1, None, "wrong_delimiter", file_level=True)
+
+
+def tab_file(d: Path) -> Expect:
+    write_rows(d, "courses", read_rows(d, "courses"), delimiter="\t")
+    return Expect("courses.csv", 1, None, "wrong_delimiter", file_level=True)
+
+
+def text_in_integer(d: Path) -> Expect:
+    return with_rule(set_value(d, "attendance_events", 2, "school_year", "abc"), "type")
+
+
+def decimal_in_integer(d: Path) -> Expect:
+    return with_rule(set_value(d, "attendance_events", 3, "minutes_missed", "12.5"), "type")
+
+
+def impossible_date(d: Path) -> Expect:
+    return with_rule(set_value(d, "attendance_events", 4, "event_date", "2024-02-30"), "type")
+
+
+def us_date_format(d: Path) -> Expect:
+    return with_rule(set_value(d, "parent_contacts", 2, "contact_date", "10/25/2023"), "type")
+
+
+def bad_boolean(d: Path) -> Expect:
+    return with_rule(set_value(d, "student_characteristics", 2, "has_iep", "maybe"), "type")
+
+
+def word_in_number(d: Path) -> Expect:
+    return with_rule(set_value(d, "course_grades", 2, "numeric_grade", "eighty"), "type")
+
+
+def nan_number(d: Path) -> Expect:
+    return with_rule(set_value(d, "attendance_events", 5, "event_duration", "NaN"), "type")
+
+
+def required_empty(d: Path) -> Expect:
+    e = set_value(d, "students", 2, "sex", "")
+    return Expect(e.file, e.line, "sex", "required", None)
+
+
+def future_birth_date(d: Path) -> Expect:
+    return with_rule(set_value(d, "students", 3, "birth_date", "2030-01-01"), "future_date")
+
+
+def date_outside_school_year(d: Path) -> Expect:
+    e = set_value(d, "parent_contacts", 3, "contact_date", "2019-09-09")
+    return with_rule(e, "date_outside_school_year")
+
+
+def school_year_out_of_range(d: Path) -> Expect:
+    e = set_value(d, "student_characteristics", 3, "school_year", "1800")
+    return with_rule(e, "range")
+
+
+def duplicate_key(d: Path) -> Expect:
+    rows = read_rows(d, "parent_contacts")
+    rows.append(rows[1])
+    write_rows(d, "parent_contacts", rows)
+    return Expect("parent_contacts.csv", len(rows), "contact_reason", "duplicate_key")
+
+
+def orphan_student(d: Path) -> Expect:
+    e = set_value(d, "attendance_events", 6, "student_id", "NOSUCH")
+    return with_rule(e, "orphan_reference")
+
+
+def orphan_school(d: Path) -> Expect:
+    return with_rule(set_value(d, "program_services", 2, "school_id", "999"), "orphan_reference")
+
+
+def orphan_course(d: Path) -> Expect:
+    e = set_value(d, "course_grades", 3, "course_code", "NOPE-01")
+    return with_rule(e, "orphan_reference")
+
+
+def overlapping_enrollment(d: Path) -> Expect:
+    rows = read_rows(d, "enrollments")
+    schools = [r[0] for r in read_rows(d, "schools")[1:]]
+    extra = list(rows[1])
+    extra[1] = next(s for s in schools if s != rows[1][1])
+    rows.append(extra)
+    write_rows(d, "enrollments", rows)
+    return Expect("enrollments.csv", len(rows), "entry_date", "overlapping_enrollment")
+
+
+def unknown_attendance_code(d: Path) -> Expect:
+    e = set_value(d, "attendance_events", 7, "event_type", "ZZ")
+    return with_rule(e, "unknown_code")
+
+
+def unknown_grade_level(d: Path) -> Expect:
+    return with_rule(set_value(d, "enrollments", 3, "grade_level", "13"), "unknown_code")
+
+
+def unknown_term(d: Path) -> Expect:
+    return with_rule(set_value(d, "course_grades", 4, "term", "T9"), "unknown_code")
+
+
+def negative_credits(d: Path) -> Expect:
+    return with_rule(set_value(d, "course_grades", 5, "credits_attempted", "-1.0"), "range")
+
+
+def grade_over_100(d: Path) -> Expect:
+    return with_rule(set_value(d, "course_grades", 6, "numeric_grade", "130"), "range")
+
+
+def tier_out_of_range(d: Path) -> Expect:
+    return with_rule(set_value(d, "program_services", 3, "tier", "7"), "range")
+
+
+def earned_more_than_attempted(d: Path) -> Expect:
+    attempted = float(col(d, "course_grades", 7, "credits_attempted"))
+    set_value(d, "course_grades", 7, "credits_earned", str(attempted + 1))
+    return Expect("course_grades.csv", 7, "credits_attempted", "inconsistent")
+
+
+def exit_before_entry(d: Path) -> Expect:
+    set_value(d, "enrollments", 4, "exit_code", "TRANSFER_STATE")
+    e = set_value(d, "enrollments", 4, "exit_date", "2023-08-01")
+    return Expect(e.file, 4, "exit_date", "inconsistent")
+
+
+def exit_code_without_date(d: Path) -> Expect:
+    e = set_value(d, "enrollments", 5, "exit_code", "DROPOUT")
+    return Expect(e.file, 5, "exit_code", "inconsistent")
+
+
+def _enrollment_of(d: Path, line: int) -> tuple[list[str], list[str], dt.date]:
+    att = read_rows(d, "attendance_events")
+    h = att[0]
+    row = att[line - 1]
+    enr = read_rows(d, "enrollments")
+    student = row[h.index("student_id")]
+    spell = next(r for r in enr[1:] if r[0] == student and r[1:3] == row[1:3])
+    return h, row, dt.date.fromisoformat(spell[4])
+
+
+def attendance_on_weekend(d: Path) -> Expect:
+    _, row, entry = _enrollment_of(d, 8)
+    cal = read_rows(d, "calendar_days")
+    day = next(
+        r[2]
+        for r in cal[1:]
+        if r[0] == row[1] and r[3] == "false" and dt.date.fromisoformat(r[2]) > entry
+    )
+    e = set_value(d, "attendance_events", 8, "event_date", day)
+    return with_rule(e, "not_instructional_day")
+
+
+def attendance_outside_enrollment(d: Path) -> Expect:
+    _, _, entry = _enrollment_of(d, 9)
+    e = set_value(d, "attendance_events", 9, "event_date", str(entry - dt.timedelta(days=1)))
+    return with_rule(e, "outside_enrollment")
+
+
+def semicolons_on_a_line(d: Path) -> Expect:
+    edit_line(d, "attendance_events", 10, lambda b: b.replace(b",", b";"))
+    return Expect("attendance_events.csv", 10, None, "field_count")
+
+
+def extra_field(d: Path) -> Expect:
+    edit_line(d, "attendance_events", 11, lambda b: b + b",extra")
+    return Expect("attendance_events.csv", 11, None, "field_count")
+
+
+def truncated_last_line(d: Path) -> Expect:
+    path = d / "attendance_events.csv"
+    data = path.read_bytes().rstrip(b"\n")
+    last = data.rsplit(b"\n", 1)[1]
+    path.write_bytes(data[: len(data) - len(last) // 2])
+    lines = data.count(b"\n") + 1
+    return Expect("attendance_events.csv", lines, None, "field_count")
+
+
+def non_utf8_bytes(d: Path) -> Expect:
+    edit_line(d, "parent_contacts", 4, lambda b: b.replace(b",", b",\xe9", 1))
+    return Expect("parent_contacts.csv", 4, None, "encoding")
+
+
+def unbalanced_quote(d: Path) -> Expect:
+    edit_line(d, "courses", 3, lambda b: b.replace(b",", b',"', 1))
+    return Expect("courses.csv", 3, None, "malformed_quotes")
+
+
+def blank_line(d: Path) -> Expect:
+    edit_line(d, "discipline_incidents", 3, lambda b: b"\n" + b)
+    return Expect("discipline_incidents.csv", 3, None, "blank_line")
+
+
+def control_byte(d: Path) -> Expect:
+    edit_line(d, "course_grades", 8, lambda b: b.replace(b",", b",\x01", 1))
+    return Expect("course_grades.csv", 8, None, "control_character")
+
+
+CORRUPTIONS: list[Callable[[Path], Expect]] = [
+    missing_file,
+    duplicate_file,
+    missing_column,
+    duplicate_column,
+    empty_file,
+    semicolon_file,
+    tab_file,
+    text_in_integer,
+    decimal_in_integer,
+    impossible_date,
+    us_date_format,
+    bad_boolean,
+    word_in_number,
+    nan_number,
+    required_empty,
+    future_birth_date,
+    date_outside_school_year,
+    school_year_out_of_range,
+    duplicate_key,
+    orphan_student,
+    orphan_school,
+    orphan_course,
+    overlapping_enrollment,
+    unknown_attendance_code,
+    unknown_grade_level,
+    unknown_term,
+    negative_credits,
+    grade_over_100,
+    tier_out_of_range,
+    earned_more_than_attempted,
+    exit_before_entry,
+    exit_code_without_date,
+    attendance_on_weekend,
+    attendance_outside_enrollment,
+    semicolons_on_a_line,
+    extra_field,
+    truncated_last_line,
+    non_utf8_bytes,
+    unbalanced_quote,
+    blank_line,
+    control_byte,
+]
+
+# ---------------------------------------------------------------- fixtures and test
+
+
+@pytest.fixture(scope="module")
+def clean_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("battery")
+    district = generate(TINY)
+    with warehouse.connect(work / "gen.duckdb") as con:
+        warehouse.write_raw_and_truth(con, district.raw, district.truth)
+    export_raw(work / "gen.duckdb", work / "csv", "csv")
+    return work / "csv"
+
+
+@pytest.fixture(scope="module")
+def clean_db(clean_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("battery_db") / "clean.duckdb"
+    result = load_folder(clean_export, db, project_dir=REPO)
+    assert result.rows_rejected == 0
+    return db
+
+
+def raw_fingerprint(db: Path) -> dict[str, tuple[int, int]]:
+    with warehouse.connect(db, read_only=True) as con:
+        names = warehouse.table_counts(con, warehouse.RAW)
+        return {
+            n: tuple(  # type: ignore[misc]
+                con.execute(f'select count(*), sum(hash(t)) from raw."{n}" as t').fetchone()
+            )
+            for n in names
+        }
+
+
+def physical_lines(path: Path) -> int:
+    data = path.read_bytes()
+    return len(data.split(b"\n")) - (1 if data.endswith(b"\n") else 0)
+
+
+def test_the_battery_has_at_least_30_distinct_corruptions() -> None:
+    assert len({c.__name__ for c in CORRUPTIONS}) == len(CORRUPTIONS) >= 30
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda c: c.__name__)
+def test_corruption_gives_its_error_and_its_quarantine_row(
+    corrupt: Callable[[Path], Expect], clean_export: Path, clean_db: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "files"
+    shutil.copytree(clean_export, folder)
+    expect = corrupt(folder)
+    db = tmp_path / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+
+    # strict: fails, names file, line, column, value and rule; raw untouched
+    with pytest.raises(LoadError) as info:
+        load_folder(folder, db, mode="strict", project_dir=REPO)
+    matches = [
+        p
+        for p in info.value.problems
+        if p.file == expect.file and p.rule == expect.rule and p.line == expect.line
+    ]
+    assert matches, f"{expect} not in:\n{info.value}"
+    p = matches[0]
+    if expect.column is not None:
+        assert p.column == expect.column, p
+    if expect.value is not None:
+        assert p.value == expect.value, p
+        assert repr(expect.value) in str(p)
+    assert expect.file in str(info.value) and expect.rule in str(info.value)
+    assert raw_fingerprint(db) == before
+
+    if expect.file_level:
+        with pytest.raises(LoadError, match=expect.rule):
+            load_folder(folder, db, mode="quarantine", project_dir=REPO)
+        assert raw_fingerprint(db) == before
+        return
+
+    # quarantine: loads; the intended row is quarantined with its rule and text
+    result = load_folder(folder, db, mode="quarantine", project_dir=REPO)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rejects = con.execute(
+            "select rule, column_name, value, original_text from audit.raw_rejects "
+            "where file = ? and line = ?",
+            [expect.file, expect.line],
+        ).fetchall()
+        assert rejects, f"line {expect.line} of {expect.file} not quarantined"
+        rule, column, value, text = rejects[0]
+        assert rule == expect.rule
+        if expect.column is not None:
+            assert column == expect.column
+        if expect.value is not None:
+            assert value == expect.value
+        assert text
+        loads = con.execute(
+            "select file, rows_read, rows_loaded, rows_rejected from audit.raw_loads"
+        ).fetchall()
+        counts = warehouse.table_counts(con, warehouse.RAW)
+        n_rejects = dict(
+            con.execute("select file, count(*) from audit.raw_rejects group by file").fetchall()
+        )
+    finally:
+        con.close()
+    assert result.rows_rejected >= 1
+    for file, read, loaded, rejected in loads:
+        assert read == loaded + rejected, file
+        assert rejected == n_rejects.get(file, 0), file
+        assert counts[file.rsplit(".", 1)[0]] == loaded, file
+        assert read == physical_lines(folder / file) - 1, f"{file}: a line went uncounted"
