@@ -40,6 +40,7 @@ lint: setup
 	$(BIN)/ruff format --check python
 	$(BIN)/sqlfluff lint models tests
 	$(BIN)/python -m k12ews.dbt_sources --check
+	$(BIN)/python -m k12ews.contract_docs --check
 
 test: lint
 	$(BIN)/pytest
