@@ -5,6 +5,7 @@ Speed targets are checked here, not in timed tests (README, benchmark section).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import resource
@@ -47,3 +48,40 @@ def bench_generate(cfg: GenerateConfig, db: Path | None = None) -> str:
     ]
     lines += [f"  {k:<32} {n:>12,} rows {n / total:>12,.0f} rows/s" for k, n in rows.items()]
     return "\n".join(lines)
+
+
+def bench_load(folder: Path, as_of: dt.date | None = None) -> str:
+    """Time ``k12ews load`` of a folder against DuckDB reading the same files.
+
+    DuckDB's own time is ``CREATE TABLE AS SELECT * FROM read_csv/read_parquet`` of
+    every file into a fresh database file (types detected, nothing checked); the
+    loader's is the whole checked load into another fresh file.
+    """
+    from k12ews.load import load_folder
+
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix in (".csv", ".parquet"))
+    if not files:
+        raise ValueError(f"no .csv or .parquet files in {folder}")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        with warehouse.connect(Path(tmp) / "duckdb_read.duckdb") as con:
+            for p in files:
+                reader = "read_parquet" if p.suffix == ".parquet" else "read_csv"
+                path = str(p).replace("'", "''")
+                con.execute(f"CREATE TABLE \"{p.stem}\" AS SELECT * FROM {reader}('{path}')")
+        t_read = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = load_folder(Path(folder), Path(tmp) / "loaded.duckdb", as_of=as_of)
+        t_load = time.perf_counter() - t0
+    return "\n".join(
+        [
+            f"k12ews bench --load {folder}",
+            f"machine: {machine()}",
+            f"DuckDB reads the {len(files)} files: {t_read:.1f} s",
+            f"k12ews load (checked, strict): {t_load:.1f} s "
+            f"({t_load / t_read:.1f}x DuckDB's read; target 2x)",
+            f"rows read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+            f"rejected {result.rows_rejected:,}",
+            f"peak memory (max RSS): {peak_rss_gib():.2f} GiB",
+        ]
+    )

@@ -4,6 +4,7 @@
                     [--profile P] [--as-of-date YYYY-MM-DD] [--db PATH]
     k12ews realism  [--db PATH]          generated rates vs published targets
     k12ews bench    [--students N ...]   seconds, rows/s per table, peak memory
+    k12ews bench    --load DIR [--as-of-date D]   load time vs DuckDB reading the files
     k12ews summary  [--db PATH]          rows per mart, students flagged, where things are
     k12ews export   --format csv|parquet DIR [--db PATH]   raw tables as contract files
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
@@ -118,8 +119,11 @@ def cmd_realism(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from k12ews.bench import bench_generate
+    from k12ews.bench import bench_generate, bench_load
 
+    if args.load is not None:
+        print(bench_load(args.load, args.as_of_date))
+        return 0
     print(bench_generate(_config(args), args.db))
     return 0
 
@@ -189,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate_args(b)
     b.add_argument(
         "--db", type=Path, default=None, help="where to write (default: a temporary file)"
+    )
+    b.add_argument(
+        "--load",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="time `k12ews load DIR` against DuckDB reading the same files instead",
     )
     b.set_defaults(func=cmd_bench)
     s = sub.add_parser("summary", help="rows per mart, students flagged, where the results are")

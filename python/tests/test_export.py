@@ -43,3 +43,36 @@ def test_export_refuses_an_unknown_format_and_a_missing_database(tmp_path: Path)
         export_raw(tmp_path / "x.duckdb", tmp_path, "xlsx")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no database"):
         export_raw(tmp_path / "absent.duckdb", tmp_path, "csv")
+
+
+def test_export_and_load_commands_report_counts_and_problems(
+    small_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from k12ews import cli
+
+    folder = tmp_path / "files"
+    assert cli.main(["export", "--format", "csv", str(folder), "--db", str(small_db)]) == 0
+    assert "13 csv files" in capsys.readouterr().out
+    path = folder / "attendance_events.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    fields = lines[2].split(",")
+    fields[4] = "XX"  # event_type
+    lines[2] = ",".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    db = tmp_path / "l.duckdb"
+    seeds = str(Path(__file__).resolve().parents[2])
+    assert cli.main(["load", str(folder), "--db", str(db), "--project-dir", seeds]) == 1
+    err = capsys.readouterr().err
+    assert "attendance_events.csv line 3, column event_type, value 'XX': unknown_code" in err
+    assert (
+        not db.exists()
+        or "raw"
+        not in duckdb.connect(str(db))
+        .execute("select schema_name from duckdb_schemas()")
+        .fetchall()
+    )
+    code = cli.main(["load", str(folder), "--db", str(db), "--quarantine", "--project-dir", seeds])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "rejected rows by rule: unknown_code 1" in out
+    assert "audit.raw_rejects" in out
