@@ -10,14 +10,14 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test setup generate build docs docs-serve lint realism bench clean
+.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,engines]"
 	touch $(STAMP)
 
 run: setup generate build docs
@@ -42,8 +42,13 @@ lint: setup
 	$(BIN)/python -m k12ews.dbt_sources --check
 	$(BIN)/python -m k12ews.contract_docs --check
 
-test: lint
+test: lint engines-setup
 	$(BIN)/pytest
+
+# Java 17+ and the PostgreSQL server binaries, from Debian where missing: the tests build
+# the SQL layer on Spark and on a throwaway Postgres server (docs/scale_out.md).
+engines-setup:
+	scripts/engine_deps.sh
 
 realism: setup
 	$(BIN)/k12ews realism --db $(DB)
@@ -51,6 +56,13 @@ realism: setup
 bench: setup
 	$(BIN)/k12ews bench
 	$(BIN)/k12ews bench --students 100000
+
+# The SQL layer on DuckDB, Postgres and Spark side by side (default district), then a
+# state-sized slice on Spark and DuckDB (README, "Scale-out"). Tens of minutes.
+bench-engines: setup engines-setup
+	$(BIN)/python -m k12ews.engines.bench
+	K12EWS_SPARK_DRIVER_MEMORY=12g K12EWS_SPARK_SHUFFLE_PARTITIONS=16 \
+		$(BIN)/python -m k12ews.engines.bench --students 500000 --years 2 --engines spark,duckdb
 
 clean:
 	rm -rf target logs data $(VENV)

@@ -226,12 +226,14 @@ on_track as (
         high_school_history.*,
         case
             when high_school_history.grade_level >= 9
-                then
+                then cast(
                     high_school_history.prior_high_school_years
                     + case
                         when high_school_history.is_year_complete then 1.0
                         else least(high_school_history.semesters_graded, 2) / 2.0
                     end
+                    as {{ type_double() }}
+                )
         end as high_school_years_completed,
         coalesce(
             high_school_history.grade_level >= 9

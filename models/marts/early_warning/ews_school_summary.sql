@@ -58,35 +58,54 @@ aggregated as (
         sum(case when is_rated_for_chronic_absence then 1 else 0 end)
             as students_rated_for_attendance,
         avg(
-            case
-                when is_rated_for_chronic_absence
-                    then case when is_chronically_absent then 1.0 else 0.0 end
-            end
+            cast(
+                case
+                    when is_rated_for_chronic_absence
+                        then case when is_chronically_absent then 1.0 else 0.0 end
+                end
+                as {{ type_double() }}
+            )
         ) as chronic_absence_rate,
         avg(
-            case
-                when core_courses_graded > 0
-                    then case when core_failures > 0 then 1.0 else 0.0 end
-            end
+            cast(
+                case
+                    when core_courses_graded > 0
+                        then case when core_failures > 0 then 1.0 else 0.0 end
+                end
+                as {{ type_double() }}
+            )
         ) as core_course_failure_rate,
         avg(
-            case
-                when mid_year_school_changes > 0 or is_late_entry then 1.0 else 0.0
-            end
+            cast(
+                case
+                    when mid_year_school_changes > 0 or is_late_entry then 1.0 else 0.0
+                end
+                as {{ type_double() }}
+            )
         ) as mobility_rate,
-        avg(case when out_of_school_suspensions > 0 then 1.0 else 0.0 end)
-            as suspension_rate,
         avg(
-            case
-                when is_on_track_for_graduation is not null
-                    then case when is_on_track_for_graduation then 1.0 else 0.0 end
-            end
+            cast(
+                case when out_of_school_suspensions > 0 then 1.0 else 0.0 end
+                as {{ type_double() }}
+            )
+        ) as suspension_rate,
+        avg(
+            cast(
+                case
+                    when is_on_track_for_graduation is not null
+                        then case when is_on_track_for_graduation then 1.0 else 0.0 end
+                end
+                as {{ type_double() }}
+            )
         ) as on_track_rate,
         avg(
-            case
-                when is_chicago_on_track is not null
-                    then case when is_chicago_on_track then 1.0 else 0.0 end
-            end
+            cast(
+                case
+                    when is_chicago_on_track is not null
+                        then case when is_chicago_on_track then 1.0 else 0.0 end
+                end
+                as {{ type_double() }}
+            )
         ) as ninth_grade_on_track_rate
     from grouped
     group by school_id, school_year, grade_band, group_type, group_value

@@ -131,37 +131,47 @@ final as (
             case
                 when joined.flag_attendance
                     then
-                        'missed ' || cast(cast(round(joined.days_absent, 0) as integer) as varchar)
-                        || ' of ' || cast(joined.days_enrolled as varchar) || ' school days'
+                        'missed '
+                        || cast(
+                            cast({{ round_half_away('joined.days_absent', 0) }} as integer)
+                            as {{ dbt.type_string() }}
+                        )
+                        || ' of ' || cast(joined.days_enrolled as {{ dbt.type_string() }})
+                        || ' school days'
             end,
             case
                 when joined.flag_course and joined.grade_band = 'elementary'
-                    then cast(joined.core_failures as varchar) || ' core mark(s) below standard'
+                    then
+                        cast(joined.core_failures as {{ dbt.type_string() }})
+                        || ' core mark(s) below standard'
                 when joined.flag_course
-                    then cast(joined.core_failures as varchar) || ' failing core mark(s)'
+                    then
+                        cast(joined.core_failures as {{ dbt.type_string() }})
+                        || ' failing core mark(s)'
             end,
             case when joined.flag_reading then 'below basic in reading on the state test' end,
             case
                 when joined.flag_low_gpa
-                    then 'GPA ' || cast(round(joined.year_gpa, 2) as varchar)
+                    then 'GPA ' || {{ double_as_text(round_half_away('joined.year_gpa', 2)) }}
             end,
             case
                 when joined.flag_off_track and joined.credits_behind > 0
-                    then cast(joined.credits_behind as varchar) || ' credits behind'
+                    then {{ double_as_text('joined.credits_behind') }} || ' credits behind'
                 when joined.flag_off_track then 'off track in grade 9'
             end,
             case
                 when joined.flag_behaviour and joined.out_of_school_suspensions > 0
                     then
-                        cast(joined.out_of_school_suspensions as varchar)
+                        cast(joined.out_of_school_suspensions as {{ dbt.type_string() }})
                         || ' out-of-school suspension(s)'
                 when joined.flag_behaviour
-                    then cast(joined.incidents as varchar) || ' behaviour incidents'
+                    then cast(joined.incidents as {{ dbt.type_string() }}) || ' behaviour incidents'
             end,
             case
                 when joined.flag_mobility and joined.mid_year_school_changes > 0
                     then
-                        'changed schools ' || cast(joined.mid_year_school_changes as varchar)
+                        'changed schools '
+                        || cast(joined.mid_year_school_changes as {{ dbt.type_string() }})
                         || ' time(s) this year'
                 when joined.flag_mobility then 'entered after the year began'
             end,
