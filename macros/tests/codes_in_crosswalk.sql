@@ -6,6 +6,12 @@
     Fix a failure by adding the code to the crosswalk seed (seeds/xwalk_*.csv) with its
     meaning, or by mapping the SIS export to a code the crosswalk already has.
 
+    Drift: a new school year may bring codes the crosswalks do not know. Staging would
+    give them null meanings, so the test never passes them silently: it logs one line
+    per unknown code naming the code, the table and column, how many rows carry it and
+    the seed to edit, and fails with the severity of var('unknown_code_severity')
+    (error by default; `warn` lets a loaded district's build go on and report them).
+
     Codes are compared as text, so an integer code (grade level 0-12) matches a
     crosswalk read either as integers or as text.
 
@@ -19,6 +25,7 @@
 -#}
 {% test codes_in_crosswalk(model, column_name, to, field) %}
 
+{%- set unknown_codes_sql -%}
 with
 
 coded_rows as (
@@ -45,5 +52,24 @@ unknown_codes as (
 
 select *
 from unknown_codes
+{%- endset -%}
+
+{%- if execute and flags.WHICH in ('test', 'build') -%}
+    {%- set found = run_query(unknown_codes_sql ~ ' order by code limit 20') -%}
+    {%- set severity = config.get('severity', 'error') | lower -%}
+    {%- for row in found.rows -%}
+        {%- set message = 'unknown code ' ~ (row[0] | tojson) ~ ' in ' ~ model.schema ~ '.' ~ model.identifier
+            ~ '.' ~ column_name ~ ' (' ~ row[1] ~ ' rows): add it and its meaning to seeds/'
+            ~ to.identifier ~ '.csv, then dbt seed; until then its meaning is null'
+            ~ ' in staging and the marts' -%}
+        {%- if severity == 'warn' -%}
+            {%- do exceptions.warn(message) -%}
+        {%- else -%}
+            {%- do log('ERROR: ' ~ message, info=true) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif %}
+
+{{ unknown_codes_sql }}
 
 {% endtest %}

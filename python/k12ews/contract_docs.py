@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from k12ews import contract
-from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
+from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS, FRESHNESS
 from k12ews.load import rules
 
 DOC = Path("docs/data_contract.md")
@@ -65,6 +65,25 @@ loaded + rows rejected, per file.
 
 A school year `Y` (named by its spring year: 2024-25 is 2025) runs from 1 July of
 `Y-1` to 30 June of `Y`.
+
+**Freshness.** `dbt source freshness` judges every raw table with a date (or a
+school year, dated 1 July) by its last date with data: each table's warn and error
+ages are listed below, chosen by how often a SIS adds rows to it while school is in
+session. Ages count to var `as_of_date` when it is set (a district generated or
+rebuilt as of a date: `dbt source freshness --vars '{{as_of_date: 2026-12-01}}'`),
+otherwise to today. Between school years the daily tables are old by design: check
+them as of the last school day. Tables without a date (schools, students, courses)
+have none. School by school, mart `core.fct_school_data_freshness` gives each
+school's last date in each dated table beside the district's, and flags a school
+lagging on attendance or its calendar (var `lagging_school_days`, default 3).
+
+**Drift.** A code a crosswalk does not know (a new school year's new code) is named
+with its table, column, row count and seed to edit: by the loader (rule
+`unknown_code`, in the strict report and, with `--quarantine`, in the printed notes)
+and by the dbt test `codes_in_crosswalk` on the sources, which fails the build by
+default and is a warning with `--vars '{{unknown_code_severity: warn}}'`, so a loaded
+district's build goes on while the code is added. Never a silent null: until the
+seed has the code, its meaning is null in staging and the marts.
 """
 
 
@@ -119,6 +138,13 @@ def render(seeds_dir: Path) -> str:
         out.append(f"{t.description}\n")
         out.append(f"- **Grain:** {t.grain}; **key:** {', '.join(t.keys)}")
         out.append(f"- **Ed-Fi:** {t.ed_fi or '(none)'}")
+        fresh = FRESHNESS.get(t.name)
+        if fresh is not None:
+            date = "its school year" if fresh.date == "school_year" else f"`{fresh.date}`"
+            out.append(
+                f"- **Freshness:** last {date}; warn after {fresh.warn_days} days, error "
+                f"after {fresh.error_days} ({fresh.why})"
+            )
         for rr in rules.ROW_RULES:
             if rr.table == t.name:
                 out.append(f"- **Rule:** {rr.text}")

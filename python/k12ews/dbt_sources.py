@@ -11,7 +11,12 @@ the tests that hold the contract: ``not_null`` on required columns, uniqueness o
 table key (``unique``, or the project's ``unique_combination_of_columns`` for a
 composite key), ``relationships`` for references between tables, and
 ``codes_in_crosswalk`` (macros/tests/) for coded columns, which fails on any code that
-has no row in its crosswalk seed.
+has no row in its crosswalk seed, naming it (severity: var ``unknown_code_severity``,
+error by default, ``warn`` for a loaded district whose new codes should not stop a build).
+
+Every table with a date (or a school year) gets source freshness (:data:`FRESHNESS`):
+``dbt source freshness`` reports how old its last date with data is, judged against
+var ``as_of_date`` when set and today otherwise (macro ``source_last_data_at``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from k12ews.contract import TABLES, Column, Table
@@ -47,6 +53,38 @@ CROSSWALK_CODE_COLUMNS: dict[str, str] = {
     "xwalk_discipline_actions": "action",
     "xwalk_services": "service",
     "xwalk_performance_levels": "performance_level",
+}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When a raw table's data is too old: its date and the warn/error ages in days."""
+
+    date: str  # a DATE column of the table, or "school_year" (1 July of that year)
+    warn_days: int
+    error_days: int
+    why: str
+
+
+# The documented choice of thresholds (docs/data_contract.md lists them): a table is
+# judged on how often a district's SIS adds rows to it while school is in session.
+# Between school years the daily tables are old by design: check them as of the last
+# school day (var as_of_date). Tables with no date (schools, students, courses) are
+# reference tables and have no freshness.
+_DAILY = "recorded every school day"
+_EVENTS = "events that happen every few days in a district, but not every day"
+_YEARLY = "one set of rows per school year, dated 1 July"
+FRESHNESS: dict[str, Freshness] = {
+    "calendar_days": Freshness("calendar_date", 7, 30, "the calendar must reach the as-of date"),
+    "attendance_events": Freshness("event_date", 7, 30, _DAILY),
+    "enrollments": Freshness("entry_date", 30, 90, _EVENTS),
+    "discipline_incidents": Freshness("incident_date", 30, 90, _EVENTS),
+    "parent_contacts": Freshness("contact_date", 30, 90, _EVENTS),
+    "program_services": Freshness("start_date", 60, 180, "services start a few times a term"),
+    "assessments": Freshness("administration_date", 400, 760, "state tests once a year, spring"),
+    "student_characteristics": Freshness("school_year", 400, 760, _YEARLY),
+    "course_grades": Freshness("school_year", 400, 760, _YEARLY),
+    "extracurricular_participation": Freshness("school_year", 400, 760, _YEARLY),
 }
 
 _HEADER = """\
@@ -130,6 +168,8 @@ def _column_tests(table: Table, column: Column) -> list[str]:
             "    arguments:",
             f"      to: ref('{column.codes}')",
             f"      field: {CROSSWALK_CODE_COLUMNS[column.codes]}",
+            "    config:",
+            "      severity: \"{{ var('unknown_code_severity', 'error') }}\"",
         ]
     return lines
 
@@ -139,6 +179,26 @@ def _indent(lines: Iterable[str], spaces: int) -> list[str]:
 
 
 _TABLE_INDENT = 6  # the tables of the source are indented by this much
+
+
+def _freshness_lines(table: Table) -> list[str]:
+    """The ``config`` lines (relative indentation) of a table's source freshness."""
+    fresh = FRESHNESS.get(table.name)
+    if fresh is None:
+        return ["    freshness: null"]
+    if fresh.date == "school_year":
+        table.column("school_year")
+        date = "k12ews.source_school_year_start('school_year')"
+    else:
+        if table.column(fresh.date).type.upper() != "DATE":
+            raise ValueError(f"{table.name}.{fresh.date} is not a DATE column")
+        date = f"'{fresh.date}'"
+    return [
+        "    freshness:",
+        f"      warn_after: {{count: {fresh.warn_days}, period: day}}",
+        f"      error_after: {{count: {fresh.error_days}, period: day}}",
+        f'    loaded_at_query: "{{{{ k12ews.source_last_data_at({date}) }}}}"',
+    ]
 
 
 def _render_table(table: Table) -> list[str]:
@@ -154,6 +214,7 @@ def _render_table(table: Table) -> list[str]:
         f"      grain: {_quote(table.grain)}",
         f"      keys: [{', '.join(table.keys)}]",
         f"      ed_fi: {_quote(table.ed_fi)}",
+        *_freshness_lines(table),
     ]
     if len(table.keys) > 1:
         lines += [

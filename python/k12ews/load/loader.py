@@ -202,12 +202,14 @@ def load_folder(
             con.execute(f"DROP TABLE _ty_{name}")
         result = _counts(con, staged, mode)
         result.hashed_ids = hashed
+        result.notes += unknown_code_notes(con)
         for s in staged.values():
             result.notes += s.notes
         if mode == "strict" and result.rows_rejected:
+            drift = "".join(f"\n{n}" for n in result.notes if n.startswith("unknown code"))
             raise LoadError(
                 f"load failed: {result.rows_rejected:,} of {result.rows_read:,} rows break "
-                "the contract; raw left unchanged (--quarantine loads the valid rows)",
+                "the contract; raw left unchanged (--quarantine loads the valid rows)" + drift,
                 result.problems,
                 result.rows_rejected,
             )
@@ -258,6 +260,22 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], mode: Mod
     ).fetchall()
     problems = [Problem(r[1], r[2], r[3], r[4], r[5], r[6]) for r in first]
     return LoadResult(mode=mode, files=files, rejects_by_rule=by_rule, problems=problems)
+
+
+def unknown_code_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per code the crosswalks do not know (drift: a new year's codes).
+
+    Each names the code, the table and column, how many rows carry it, and the seed to
+    edit, so new codes are a warning in the report, never rows silently gone.
+    """
+    rows = con.execute(
+        "SELECT table_name, column_name, value, any_value(message), count(*) FROM _rejects "
+        "WHERE rule = 'unknown_code' GROUP BY ALL ORDER BY table_name, column_name, value"
+    ).fetchall()
+    return [
+        f"unknown code {value!r} in {table}.{column} ({n:,} rows): {message}"
+        for table, column, value, message, n in rows
+    ]
 
 
 def _write_counts(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
