@@ -56,7 +56,9 @@ def test_data_after_the_as_of_date_changes_nothing(small_db: Path, tmp_path: Pat
     vars_ = f"{{as_of_date: '{AS_OF}'}}"
     for db in (a, b):
         for step in ("seed", "run"):
-            proc = run_dbt(db, db.parent, step, "--vars", vars_)
+            # the risk models are not in these schemas; their features' own rule is
+            # tested in test_ml_features.py
+            proc = run_dbt(db, db.parent, step, "--vars", vars_, "--exclude", "tag:ml")
             assert proc.returncode == 0, proc.stdout[-3000:]
     con = duckdb.connect(str(a))
     con.execute(f"attach '{b}' as other (read_only)")
