@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines
+.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml
 
 setup: $(STAMP)
 
@@ -56,6 +56,10 @@ realism: setup
 bench: setup
 	$(BIN)/k12ews bench
 	$(BIN)/k12ews bench --students 100000
+
+# Risk models on the built default district: train, score, explain (target 2 minutes).
+bench-ml: setup
+	$(BIN)/python -m k12ews.ml.bench --db $(DB)
 
 # The SQL layer on DuckDB, Postgres and Spark side by side (default district), then a
 # state-sized slice on Spark and DuckDB (README, "Scale-out"). Tens of minutes.

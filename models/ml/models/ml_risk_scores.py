@@ -1,0 +1,11 @@
+"""Current risk scores: student x year x outcome (k12ews.ml.pipeline.score_current)."""
+
+from k12ews.ml import pipeline
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    reg = dbt.ref("ml_model_registry").df()
+    feats = dbt.ref("ml_features").df()
+    decision_points = dbt.ref("ml_decision_points").df()
+    return pipeline.score_current(reg, feats, decision_points)

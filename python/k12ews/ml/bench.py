@@ -1,0 +1,85 @@
+"""Benchmark of the risk models: train, score and explain (the dbt Python models) on a
+built warehouse, with the evaluation timed beside them.
+
+    python -m k12ews.ml.bench --db data/k12ews.duckdb      (make bench-ml)
+
+Runs ``dbt run`` on the ml models of an already built database and prints each model's
+seconds (from dbt's run_results.json), the total, the machine and dbt's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from k12ews.bench import machine
+
+STEPS = ("ml_model_registry", "ml_risk_scores", "ml_risk_explanations")
+EVALUATION = ("ml_feature_importance", "ml_model_evaluation")
+
+
+def run(db: Path, project_dir: Path) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "K12EWS_DB": str(db), "DBT_PROFILES_DIR": str(project_dir)}
+        dbt = Path(sys.executable).with_name("dbt")
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [
+                str(dbt),
+                "run",
+                "--threads",
+                "1",
+                "--select",
+                *STEPS,
+                *EVALUATION,
+                "--target-path",
+                tmp,
+                "--log-path",
+                tmp,
+            ],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt run failed:\n{proc.stdout[-3000:]}")
+        results = json.loads((Path(tmp) / "run_results.json").read_text())
+    seconds = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    lines = [f"machine: {machine()}", f"database: {db.name}"]
+    for name in (*STEPS, *EVALUATION):
+        lines.append(f"  {name:<24} {seconds.get(name, float('nan')):7.1f} s")
+    core = sum(seconds.get(n, 0.0) for n in STEPS)
+    lines.append(f"train + score + explain: {core:.1f} s (target 120 s)")
+    everything = core + sum(seconds.get(n, 0.0) for n in EVALUATION)
+    lines.append(f"with importance and evaluation: {everything:.1f} s")
+    lines.append(
+        f"dbt run wall clock (one thread, parse included): {wall:.1f} s; peak RSS {peak:.2f} GiB"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=Path("data/k12ews.duckdb"))
+    ap.add_argument("--project-dir", type=Path, default=Path.cwd())
+    args = ap.parse_args(argv)
+    if not args.db.exists():
+        print(f"error: {args.db}: no such database (run `make run` first)", file=sys.stderr)
+        return 2
+    print(run(args.db, args.project_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,729 @@
+"""The risk-model steps the dbt Python models in models/ml call, one function each.
+
+- ``train_registry``: for every grade band x outcome x decision point, an out-of-time
+  split, the chosen and calibrated model (and the same model with student
+  characteristics, for the evaluation), test figures, tier meanings and feature
+  importance -> one registry row per model, the fitted model serialised with skops;
+- ``score_current``: the current year's students at the latest complete decision point;
+- ``explain_current``: every feature's exact contribution to each score, with sentences;
+- ``feature_importance``: the registry's importance figures as rows;
+- ``evaluate_registry``: the test cohorts' figures for each model, the named baselines and
+  student groups.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+from k12ews.ml import evaluate, features, registry, sentences, splits, train
+from k12ews.ml.explain import AdditiveExplainer
+
+FEATURE_SETS = ("actionable", "with_student_characteristics")
+# The feature set not used for scoring is fitted at this decision point only, so the
+# evaluation can set the two side by side (ml_model_evaluation) without doubling the
+# training time.
+COMPARISON_DECISION_POINT = "eoy"
+
+DEFAULT_TIERS: dict[str, dict[str, float]] = {
+    "next_grade_success": {"high": 0.5, "moderate": 0.25},
+    "on_time_graduation": {"high": 0.4, "moderate": 0.15},
+    "grade_3_reading": {"high": 0.85, "moderate": 0.6},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the dbt vars decide (dbt_project.yml, models/ml/_ml__models.yml)."""
+
+    seed: int = 20240901
+    include_student_characteristics: bool = False
+    shuffle_training_labels: bool = False  # the negative control: learn from noise
+    tier_thresholds: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: DEFAULT_TIERS
+    )
+    baseline_settings: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "abc_attendance_rate_threshold": 0.80,
+            "chronic_absence_threshold": 0.10,
+            "chronic_absence_min_enrolled_days": 10,
+            "on_track_min_credits": 5,
+            "on_track_max_core_semester_failures": 1,
+        }
+    )
+    top_factors: int = 3
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Settings:
+        if not text:
+            return cls()
+        d = json.loads(text)
+        base = cls()
+        return cls(
+            seed=int(d.get("seed", base.seed)),
+            include_student_characteristics=bool(
+                d.get("include_student_characteristics", base.include_student_characteristics)
+            ),
+            shuffle_training_labels=bool(
+                d.get("shuffle_training_labels", base.shuffle_training_labels)
+            ),
+            tier_thresholds=d.get("tier_thresholds") or base.tier_thresholds,
+            baseline_settings={**base.baseline_settings, **d.get("baseline_settings", {})},
+            top_factors=int(d.get("top_factors", base.top_factors)),
+        )
+
+    @property
+    def scoring_feature_set(self) -> str:
+        return FEATURE_SETS[1] if self.include_student_characteristics else FEATURE_SETS[0]
+
+
+def model_id(band: str, outcome: str, decision_point: str, feature_set: str) -> str:
+    return f"{band}__{outcome}__{decision_point}__{feature_set}"
+
+
+def model_rows(feats: pd.DataFrame, band: str, outcome: str, decision_point: str) -> pd.DataFrame:
+    """The feature rows a model learns from and scores, in a fixed order."""
+    m = (feats["grade_band"] == band) & (feats["decision_point"] == decision_point)
+    if outcome == "grade_3_reading":
+        m &= feats["grade_level"] <= 2
+    return feats[m].sort_values(["school_year", "student_id"], kind="stable").reset_index(drop=True)
+
+
+def _with_labels(rows: pd.DataFrame, labels: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    lab = labels.loc[
+        labels["outcome"] == outcome, ["student_id", "school_year", "is_adverse_outcome"]
+    ]
+    out = rows.merge(lab, how="left", on=["student_id", "school_year"], validate="one_to_one")
+    out["y"] = out["is_adverse_outcome"].astype("Float64").astype(float)
+    return out
+
+
+def _informative(x: np.ndarray, names: list[str]) -> list[int]:
+    """Columns with at least two distinct values among the training rows."""
+    keep = []
+    for i in range(len(names)):
+        col = x[:, i]
+        col = col[~np.isnan(col)]
+        if len(np.unique(col)) >= 2:
+            keep.append(i)
+    return keep
+
+
+def _json(obj: object) -> str:
+    def clean(v: object) -> object:
+        if isinstance(v, float) and np.isnan(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        if isinstance(v, np.floating | np.integer):
+            return clean(v.item())
+        return v
+
+    return json.dumps(clean(obj), sort_keys=True)
+
+
+def _importance(model: train.FittedModel, x: np.ndarray) -> list[dict[str, object]]:
+    contrib = model.contributions(x)
+    mean_abs = np.abs(contrib).mean(axis=0)
+    total = float(mean_abs.sum()) or 1.0
+    order = np.argsort(-mean_abs, kind="stable")
+    return [
+        {
+            "feature": model.features[i],
+            "feature_group": features.feature_group(model.features[i]),
+            "mean_absolute_contribution": float(mean_abs[i]),
+            "share_of_total": float(mean_abs[i] / total),
+            "mean_contribution": float(contrib[:, i].mean()),
+            "rank": r + 1,
+        }
+        for r, i in enumerate(order)
+    ]
+
+
+def _not_trained(base: dict[str, object], reason: str) -> dict[str, object]:
+    return {**base, "status": "not_trained", "status_reason": reason}
+
+
+def train_registry(
+    feats: pd.DataFrame, labels: pd.DataFrame, settings: Settings, as_of_date: str
+) -> pd.DataFrame:
+    """One registry row per band x outcome x decision point x feature set."""
+    feats = _indexed(feats)
+    design_all = features.design_frame(feats)
+    rows_out: list[dict[str, object]] = []
+    for outcome, bands in features.OUTCOME_BANDS.items():
+        for band in bands:
+            for dp in features.DECISION_POINTS:
+                rows = _with_labels(model_rows(feats, band, outcome, dp), labels, outcome)
+                chosen: train.FittedModel | None = None
+                for feature_set in FEATURE_SETS:
+                    if (
+                        feature_set != settings.scoring_feature_set
+                        and dp != COMPARISON_DECISION_POINT
+                    ):
+                        continue  # the other feature set is fitted for the comparison only
+                    base: dict[str, object] = {
+                        "model_id": model_id(band, outcome, dp, feature_set),
+                        "grade_band": band,
+                        "outcome": outcome,
+                        "decision_point": dp,
+                        "feature_set": feature_set,
+                        "is_scoring_model": feature_set == settings.scoring_feature_set,
+                        "as_of_date": as_of_date,
+                    }
+                    result = _train_one(rows, design_all, base, feature_set, settings, chosen)
+                    if feature_set == FEATURE_SETS[0] and isinstance(result, tuple):
+                        chosen = result[1]
+                    rows_out.append(result[0] if isinstance(result, tuple) else result)
+    return _typed(pd.DataFrame(rows_out), REGISTRY_COLUMNS)
+
+
+REGISTRY_COLUMNS: dict[str, str] = {
+    "model_id": "object",
+    "grade_band": "object",
+    "outcome": "object",
+    "decision_point": "object",
+    "feature_set": "object",
+    "is_scoring_model": "bool",
+    "as_of_date": "object",
+    "status": "object",
+    "status_reason": "object",
+    "model_version": "object",
+    "train_school_years": "object",
+    "validation_school_years": "object",
+    "test_school_years": "object",
+    "train_students": "Int64",
+    "validation_students": "Int64",
+    "test_students": "Int64",
+    "train_event_rate": "float64",
+    "test_event_rate": "float64",
+    "features": "object",
+    "candidate": "object",
+    "hyper_parameters": "object",
+    "candidates_considered": "object",
+    "platt_slope": "float64",
+    "platt_intercept": "float64",
+    "explainer": "object",
+    "test_roc_auc": "float64",
+    "test_pr_auc": "float64",
+    "test_brier_score": "float64",
+    "test_calibration_error": "float64",
+    "test_metrics": "object",
+    "tier_thresholds": "object",
+    "tier_meanings": "object",
+    "feature_importance": "object",
+    "shuffled_training_labels": "boolean",
+    "seed": "Int64",
+    "serialization": "object",
+    "sklearn_version": "object",
+    "model_bytes": "object",
+}
+
+IMPORTANCE_COLUMNS: dict[str, str] = {
+    "model_id": "object",
+    "model_version": "object",
+    "grade_band": "object",
+    "outcome": "object",
+    "decision_point": "object",
+    "feature_set": "object",
+    "feature": "object",
+    "feature_group": "object",
+    "mean_absolute_contribution": "float64",
+    "share_of_total": "float64",
+    "mean_contribution": "float64",
+    "rank": "Int64",
+}
+
+_METRIC_COLUMNS = [
+    "students",
+    "events",
+    "roc_auc",
+    "pr_auc",
+    "brier_score",
+    "calibration_error",
+    *[f"{k}_at_top_{round(s * 100)}pct" for s in evaluate.SHARES for k in ("precision", "recall")],
+    "flag_rate",
+    "precision",
+    "sensitivity",
+    "specificity",
+    "false_positive_rate",
+    "false_negative_rate",
+    "model_roc_auc_same_students",
+    "model_precision_at_top_10pct_same_students",
+]
+
+EVALUATION_COLUMNS: dict[str, str] = {
+    "model_id": "object",
+    "model_version": "object",
+    "grade_band": "object",
+    "outcome": "object",
+    "decision_point": "object",
+    "feature_set": "object",
+    "is_scoring_model": "bool",
+    "test_school_years": "object",
+    "evaluation_slice": "object",
+    "method": "object",
+    "group_type": "object",
+    "group_value": "object",
+    **dict.fromkeys(_METRIC_COLUMNS, "float64"),
+}
+
+
+def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The frame with exactly these columns in this order, typed even when empty (so a
+    district with too little history still gets every table, with no rows)."""
+    out = frame.reindex(columns=list(columns))
+    if out.empty:
+        return out.astype(columns)
+    return out
+
+
+def _indexed(feats: pd.DataFrame) -> pd.DataFrame:
+    """Feature rows with ``row_id`` = position, the key into their design frame."""
+    out = feats.reset_index(drop=True)
+    out["row_id"] = np.arange(len(out))
+    return out
+
+
+def _design(rows: pd.DataFrame, design_all: pd.DataFrame, names: list[str]) -> np.ndarray:
+    return design_all.loc[rows["row_id"].to_numpy(), names].to_numpy(dtype=float)
+
+
+def _train_one(
+    rows: pd.DataFrame,
+    design_all: pd.DataFrame,
+    base: dict[str, object],
+    feature_set: str,
+    settings: Settings,
+    chosen: train.FittedModel | None,
+) -> tuple[dict[str, object], train.FittedModel] | dict[str, object]:
+    band, outcome, dp = str(base["grade_band"]), str(base["outcome"]), str(base["decision_point"])
+    known = rows["y"].notna()
+    if not known.any():
+        return _not_trained(base, "no student with a known outcome")
+    try:
+        split = splits.cohort_split(splits.coverage_by_year(rows, known))
+    except splits.InsufficientHistoryError as exc:
+        return _not_trained(base, str(exc))
+    role = rows["school_year"].map(split.role)
+    tr, va, te = ((role == r) & known for r in ("train", "validation", "test"))
+    y = rows["y"].to_numpy()
+    if feature_set == FEATURE_SETS[1] and chosen is None:
+        return _not_trained(base, "the actionable model was not trained")
+    candidate_names = features.feature_names(
+        band, outcome, include_characteristics=feature_set == FEATURE_SETS[1]
+    )
+    x_all = _design(rows, design_all, candidate_names)
+    keep = _informative(x_all[tr.to_numpy()], candidate_names)
+    names = [candidate_names[i] for i in keep]
+    x_all = x_all[:, keep]
+    y_learn = y.copy()
+    if settings.shuffle_training_labels:
+        rng = np.random.default_rng(settings.seed)
+        learn = (tr | va).to_numpy()
+        y_learn[learn] = rng.permutation(y_learn[learn])
+    x_tr, y_tr = x_all[tr.to_numpy()], y_learn[tr.to_numpy()]
+    x_va, y_va = x_all[va.to_numpy()], y_learn[va.to_numpy()]
+    if len(np.unique(y_tr)) < 2 or len(np.unique(y_va)) < 2:
+        return _not_trained(base, "training or validation cohort has only one outcome")
+    if chosen is None:
+        model = train.choose_and_calibrate(x_tr, y_tr, x_va, y_va, names, settings.seed)
+    else:
+        est = train.fit_candidate(chosen.candidate, x_tr, y_tr, settings.seed)
+        model = train.calibrate(chosen.candidate, est, x_tr, x_va, y_va, names, chosen.considered)
+    x_te, y_te = x_all[te.to_numpy()], y[te.to_numpy()]
+    p_te = model.predict_proba(x_te)
+    test_metrics = evaluate.score_metrics(y_te, p_te, probability=True)
+    thresholds = dict(settings.tier_thresholds[outcome])
+    meanings = evaluate.tier_meanings(
+        y_te, p_te, thresholds, outcome, dp, splits.CohortSplit.label(split.test_years)
+    )
+    model_bytes = registry.dump_estimator(model.estimator)
+    hyper = {"candidate": model.candidate.name, **model.candidate.params}
+    settings_for_version = {
+        "features": names,
+        "split": [split.train_years, split.validation_years, split.test_years],
+        "hyper_parameters": hyper,
+        "platt": [model.platt_slope, model.platt_intercept],
+        "seed": settings.seed,
+        "shuffled": settings.shuffle_training_labels,
+    }
+    row = {
+        **base,
+        "status": "trained",
+        "status_reason": None,
+        "model_version": registry.model_version(model_bytes, settings_for_version),
+        "train_school_years": splits.CohortSplit.label(split.train_years),
+        "validation_school_years": splits.CohortSplit.label(split.validation_years),
+        "test_school_years": splits.CohortSplit.label(split.test_years),
+        "train_students": int(tr.sum()),
+        "validation_students": int(va.sum()),
+        "test_students": int(te.sum()),
+        "train_event_rate": float(np.mean(y[tr.to_numpy()])),
+        "test_event_rate": float(np.mean(y_te)),
+        "features": _json(names),
+        "candidate": model.candidate.name,
+        "hyper_parameters": _json(hyper),
+        "candidates_considered": _json(model.considered),
+        "platt_slope": model.platt_slope,
+        "platt_intercept": model.platt_intercept,
+        "explainer": _json(model.explainer.to_dict()),
+        "test_roc_auc": test_metrics["roc_auc"],
+        "test_pr_auc": test_metrics["pr_auc"],
+        "test_brier_score": test_metrics["brier_score"],
+        "test_calibration_error": test_metrics["calibration_error"],
+        "test_metrics": _json(test_metrics),
+        "tier_thresholds": _json(thresholds),
+        "tier_meanings": _json(meanings),
+        "feature_importance": _json(_importance(model, x_te)),
+        "shuffled_training_labels": settings.shuffle_training_labels,
+        "seed": settings.seed,
+        "serialization": "skops",
+        "sklearn_version": sklearn.__version__,
+        "model_bytes": model_bytes,
+    }
+    return row, model
+
+
+@dataclass
+class LoadedModel:
+    """A registry row's model, deserialised, ready to score and explain."""
+
+    row: Mapping[str, object]
+    model: train.FittedModel
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> LoadedModel:
+        estimator = registry.load_estimator(bytes(row["model_bytes"]))  # type: ignore[arg-type]
+        hyper = json.loads(str(row["hyper_parameters"]))
+        name = hyper.pop("candidate")
+        explainer = AdditiveExplainer.from_dict(json.loads(str(row["explainer"])))
+        model = train.FittedModel(
+            candidate=train.Candidate(name, hyper),
+            estimator=estimator,
+            features=json.loads(str(row["features"])),
+            explainer=explainer,
+        )
+        return cls(row=row, model=model)
+
+    def design(self, rows: pd.DataFrame) -> np.ndarray:
+        return features.design_frame(rows)[self.model.features].to_numpy(dtype=float)
+
+
+def trained(reg: pd.DataFrame) -> pd.DataFrame:
+    return reg[reg["status"] == "trained"]
+
+
+def scoring_point(decision_points: pd.DataFrame, school_year: int) -> tuple[str, bool]:
+    """The current year's latest complete decision point (q1, not yet complete, if none)."""
+    year = decision_points[decision_points["school_year"] == school_year]
+    done = year[year["is_complete"].astype(bool)]
+    if done.empty:
+        return "q1", False
+    return str(done.sort_values("decision_point_order")["decision_point"].iloc[-1]), True
+
+
+def _current_rows(
+    feats: pd.DataFrame, decision_points: pd.DataFrame
+) -> tuple[pd.DataFrame, int, str, bool]:
+    year = int(feats["school_year"].max())
+    dp, complete = scoring_point(decision_points, year)
+    rows = feats[(feats["school_year"] == year) & (feats["decision_point"] == dp)]
+    return rows, year, dp, complete
+
+
+def _scored(
+    reg: pd.DataFrame, feats: pd.DataFrame, decision_points: pd.DataFrame
+) -> list[tuple[LoadedModel, pd.DataFrame, np.ndarray, bool]]:
+    rows, _, dp, complete = _current_rows(feats, decision_points)
+    out = []
+    for _, r in trained(reg).iterrows():
+        if not r["is_scoring_model"] or r["decision_point"] != dp:
+            continue
+        loaded = LoadedModel.from_row(r.to_dict())
+        sub = model_rows(rows, str(r["grade_band"]), str(r["outcome"]), dp)
+        if sub.empty:
+            continue
+        out.append((loaded, sub, loaded.design(sub), complete))
+    return out
+
+
+def score_current(
+    reg: pd.DataFrame, feats: pd.DataFrame, decision_points: pd.DataFrame
+) -> pd.DataFrame:
+    """Calibrated probability, tier, meaning and rank for the current year's students."""
+    parts = []
+    for loaded, sub, x, complete in _scored(reg, feats, decision_points):
+        r = loaded.row
+        logit = loaded.model.calibrated_logit(x)
+        p = train.sigmoid(logit)
+        thresholds = json.loads(str(r["tier_thresholds"]))
+        meanings = json.loads(str(r["tier_meanings"]))
+        tiers = evaluate.tier_of(p, thresholds)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "student_id": sub["student_id"].to_numpy(),
+                    "school_year": sub["school_year"].to_numpy(),
+                    "decision_point": sub["decision_point"].to_numpy(),
+                    "decision_date": sub["decision_date"].to_numpy(),
+                    "is_decision_point_complete": complete,
+                    "school_id": sub["school_id"].to_numpy(),
+                    "grade_level": sub["grade_level"].to_numpy(),
+                    "grade_band": r["grade_band"],
+                    "outcome": r["outcome"],
+                    "risk_probability": p,
+                    "risk_log_odds": logit,
+                    "base_log_odds": loaded.model.explainer.calibrated_base_value,
+                    "risk_tier": tiers,
+                    "tier_meaning": [meanings[t]["meaning"] for t in tiers],
+                    "model_id": r["model_id"],
+                    "model_version": r["model_version"],
+                }
+            )
+        )
+    if not parts:
+        return _empty_scores()
+    scores = pd.concat(parts, ignore_index=True)
+    grp = scores.groupby(["outcome", "school_id", "grade_level"], sort=False)["risk_probability"]
+    scores["rank_in_school_grade"] = grp.rank(method="min", ascending=False).astype(int)
+    scores["students_in_school_grade"] = grp.transform("size").astype(int)
+    return scores.sort_values(
+        ["outcome", "school_id", "grade_level", "rank_in_school_grade", "student_id"]
+    ).reset_index(drop=True)
+
+
+def _empty_scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "student_id": pd.Series(dtype=str),
+            "school_year": pd.Series(dtype=int),
+            "decision_point": pd.Series(dtype=str),
+            "decision_date": pd.Series(dtype="datetime64[ns]"),
+            "is_decision_point_complete": pd.Series(dtype=bool),
+            "school_id": pd.Series(dtype=int),
+            "grade_level": pd.Series(dtype=int),
+            "grade_band": pd.Series(dtype=str),
+            "outcome": pd.Series(dtype=str),
+            "risk_probability": pd.Series(dtype=float),
+            "risk_log_odds": pd.Series(dtype=float),
+            "base_log_odds": pd.Series(dtype=float),
+            "risk_tier": pd.Series(dtype=str),
+            "tier_meaning": pd.Series(dtype=str),
+            "model_id": pd.Series(dtype=str),
+            "model_version": pd.Series(dtype=str),
+            "rank_in_school_grade": pd.Series(dtype=int),
+            "students_in_school_grade": pd.Series(dtype=int),
+        }
+    )
+
+
+def explain_current(
+    reg: pd.DataFrame, feats: pd.DataFrame, decision_points: pd.DataFrame, top_factors: int
+) -> pd.DataFrame:
+    """Every feature's contribution to every current score; sentences in K-12 words."""
+    parts = []
+    for loaded, sub, x, _ in _scored(reg, feats, decision_points):
+        contrib = loaded.model.contributions(x)
+        n, p = contrib.shape
+        names = loaded.model.features
+        frame = pd.DataFrame(
+            {
+                "student_id": np.repeat(sub["student_id"].to_numpy(), p),
+                "school_year": np.repeat(sub["school_year"].to_numpy(), p),
+                "outcome": loaded.row["outcome"],
+                "model_id": loaded.row["model_id"],
+                "model_version": loaded.row["model_version"],
+                "feature": np.tile(names, n),
+                "feature_group": np.tile([features.feature_group(f) for f in names], n),
+                "feature_value": x.reshape(-1),
+                "contribution": contrib.reshape(-1),
+            }
+        )
+        frame["direction"] = np.where(
+            frame["contribution"] > 0,
+            "raises",
+            np.where(frame["contribution"] < 0, "lowers", "none"),
+        )
+        key = ["student_id", "outcome"]
+        frame["rank_raising"] = (
+            frame["contribution"]
+            .where(frame["contribution"] > 0)
+            .groupby([frame[k] for k in key])
+            .rank(method="first", ascending=False)
+        )
+        frame["rank_lowering"] = (
+            frame["contribution"]
+            .where(frame["contribution"] < 0)
+            .groupby([frame[k] for k in key])
+            .rank(method="first", ascending=True)
+        )
+        top = (frame["rank_raising"] <= top_factors) | (frame["rank_lowering"] <= top_factors)
+        frame["is_top_factor"] = top.to_numpy()
+        records = sub.reset_index(drop=True).to_dict("records")
+        frame["sentence"] = [
+            sentences.describe(f, records[i // p]) for i, f in enumerate(frame["feature"])
+        ]
+        parts.append(frame)
+    if not parts:
+        return pd.DataFrame(
+            columns=[
+                "student_id",
+                "school_year",
+                "outcome",
+                "model_id",
+                "model_version",
+                "feature",
+                "feature_group",
+                "feature_value",
+                "contribution",
+                "direction",
+                "rank_raising",
+                "rank_lowering",
+                "is_top_factor",
+                "sentence",
+            ]
+        )
+    out = pd.concat(parts, ignore_index=True)
+    for c in ("rank_raising", "rank_lowering"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def feature_importance(reg: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for _, r in trained(reg).iterrows():
+        for item in json.loads(str(r["feature_importance"])):
+            rows.append(
+                {
+                    "model_id": r["model_id"],
+                    "model_version": r["model_version"],
+                    "grade_band": r["grade_band"],
+                    "outcome": r["outcome"],
+                    "decision_point": r["decision_point"],
+                    "feature_set": r["feature_set"],
+                    **item,
+                }
+            )
+    return _typed(pd.DataFrame(rows), IMPORTANCE_COLUMNS)
+
+
+GROUPS = {
+    "race_ethnicity": "race_ethnicity_reporting_group",
+    "free_reduced_lunch": "is_economically_disadvantaged",
+    "english_learner": "is_english_learner",
+    "iep": "has_iep",
+    "sex": "sex",
+}
+
+
+def test_predictions(
+    row: Mapping[str, object], feats: pd.DataFrame, labels: pd.DataFrame
+) -> pd.DataFrame:
+    """The out-of-time cohort of a registry model, with outcome and calibrated score."""
+    loaded = LoadedModel.from_row(row)
+    outcome, band, dp = str(row["outcome"]), str(row["grade_band"]), str(row["decision_point"])
+    rows = _with_labels(model_rows(feats, band, outcome, dp), labels, outcome)
+    years = str(row["test_school_years"])
+    lo, _, hi = years.partition("-")
+    test = rows[rows["y"].notna() & rows["school_year"].between(int(lo), int(hi or lo))]
+    test = test.reset_index(drop=True)
+    test["risk_probability"] = loaded.model.predict_proba(loaded.design(test))
+    return test
+
+
+def evaluate_registry(
+    reg: pd.DataFrame, feats: pd.DataFrame, labels: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    """Model, baselines and student groups on each model's out-of-time cohort."""
+    out = []
+    for _, r in trained(reg).iterrows():
+        row = r.to_dict()
+        test = test_predictions(row, feats, labels)
+        thresholds = json.loads(str(row["tier_thresholds"]))
+        test["is_flagged"] = (
+            evaluate.tier_of(test["risk_probability"].to_numpy(), thresholds) == "High"
+        )
+        base = {
+            "model_id": row["model_id"],
+            "model_version": row["model_version"],
+            "grade_band": row["grade_band"],
+            "outcome": row["outcome"],
+            "decision_point": row["decision_point"],
+            "feature_set": row["feature_set"],
+            "is_scoring_model": row["is_scoring_model"],
+            "test_school_years": row["test_school_years"],
+        }
+        baselines = evaluate.baseline_scores(test, settings.baseline_settings)
+        slices = [("all grades", np.ones(len(test), dtype=bool))]
+        for g in sorted(test["grade_level"].unique()):
+            slices.append((f"grade {int(g)}", (test["grade_level"] == g).to_numpy()))
+        for slice_name, m in slices:
+            y = test["y"].to_numpy()[m]
+            p = test["risk_probability"].to_numpy()[m]
+            flag = test["is_flagged"].to_numpy()[m]
+            out.append(
+                {
+                    **base,
+                    "evaluation_slice": slice_name,
+                    "method": "model",
+                    "group_type": "all students",
+                    "group_value": "all",
+                    **evaluate.score_metrics(y, p, probability=True),
+                    **evaluate.flag_metrics(y, flag),
+                    "model_roc_auc_same_students": float("nan"),
+                    "model_precision_at_top_10pct_same_students": float("nan"),
+                }
+            )
+            for name, score in baselines.items():
+                s = score.to_numpy()[m]
+                d = ~np.isnan(s)
+                if d.sum() == 0 or len(np.unique(y[d])) < 2:
+                    continue
+                flag_b = (
+                    s[d] >= 1
+                    if name in evaluate.BINARY_BASELINES | {"balfanz_abc"}
+                    else (evaluate.metrics.top_share_flags(s[d], 0.10))
+                )
+                out.append(
+                    {
+                        **base,
+                        "evaluation_slice": slice_name,
+                        "method": f"baseline: {name}",
+                        "group_type": "all students",
+                        "group_value": "all",
+                        **evaluate.score_metrics(y[d], s[d], probability=False),
+                        **evaluate.flag_metrics(y[d], flag_b),
+                        "model_roc_auc_same_students": evaluate.metrics.roc_auc(y[d], p[d]),
+                        "model_precision_at_top_10pct_same_students": (
+                            evaluate.metrics.precision_recall_at_top(y[d], p[d], 0.10)[0]
+                        ),
+                    }
+                )
+        for group_type, col in GROUPS.items():
+            values = test[col].astype("string").fillna("missing")
+            for value in sorted(values.unique()):
+                m = (values == value).to_numpy()
+                y = test["y"].to_numpy()[m]
+                p = test["risk_probability"].to_numpy()[m]
+                out.append(
+                    {
+                        **base,
+                        "evaluation_slice": "all grades",
+                        "method": "model",
+                        "group_type": group_type,
+                        "group_value": str(value),
+                        **evaluate.score_metrics(y, p, probability=True),
+                        **evaluate.flag_metrics(y, test["is_flagged"].to_numpy()[m]),
+                        "model_roc_auc_same_students": float("nan"),
+                        "model_precision_at_top_10pct_same_students": float("nan"),
+                    }
+                )
+    return _typed(pd.DataFrame(out), EVALUATION_COLUMNS)

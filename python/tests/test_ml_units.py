@@ -1,0 +1,226 @@
+"""Unit tests of the risk-model package: exact explanations, splits, registry safety,
+tiers, baselines and sentences (no dbt, no generated district)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from k12ews.ml import evaluate, features, registry, sentences, splits, train
+from k12ews.ml.explain import AdditiveExplainer, NotAdditiveError
+
+
+def _data(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    x[rng.random(n) < 0.1, 2] = np.nan  # missing values
+    logit = 1.2 * x[:, 0] - 0.8 * np.nan_to_num(x[:, 2]) + 0.6 * (x[:, 1] > 0.5) - 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    return x, y
+
+
+@pytest.mark.parametrize("candidate", train.CANDIDATES, ids=lambda c: f"{c.name}-{c.params}")
+def test_contributions_plus_base_reproduce_the_calibrated_output(candidate: train.Candidate):
+    x, y = _data()
+    est = train.fit_candidate(candidate, x[:2000], y[:2000], seed=1)
+    model = train.calibrate(candidate, est, x[:2000], x[2000:2500], y[2000:2500], list("abcd"))
+    contrib = model.contributions(x[2500:])
+    total = model.explainer.calibrated_base_value + contrib.sum(axis=1)
+    assert np.abs(total - model.calibrated_logit(x[2500:])).max() < 1e-6
+    # centred on the training students: the average contribution there is zero
+    assert np.abs(model.contributions(x[:2000]).mean(axis=0)).max() < 1e-9
+    # the feature that drives the outcome moves scores most
+    assert np.argmax(np.abs(contrib).mean(axis=0)) == 0
+
+
+def test_a_model_with_interactions_is_refused_not_explained_approximately():
+    x, y = _data()
+    est = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(x, y)
+    logit = train.logit_function(est)
+    explainer = AdditiveExplainer.fit(logit, x)
+    with pytest.raises(NotAdditiveError):
+        explainer.contributions(logit, x[:500])
+
+
+def test_explainer_round_trips_through_json():
+    x, y = _data()
+    cand = train.CANDIDATES[0]
+    est = train.fit_candidate(cand, x, y, seed=0)
+    model = train.calibrate(cand, est, x, x, y, list("abcd"))
+    back = AdditiveExplainer.from_dict(json.loads(json.dumps(model.explainer.to_dict())))
+    logit = train.logit_function(est)
+    assert np.allclose(back.contributions(logit, x[:100]), model.contributions(x[:100]))
+
+
+def test_registry_round_trip_and_untrusted_types_refused():
+    x, y = _data()
+    est = train.fit_candidate(train.CANDIDATES[2], x, y, seed=0)
+    data = registry.dump_estimator(est)
+    back = registry.load_estimator(data)
+    assert np.array_equal(back.decision_function(x), est.decision_function(x))
+    # a file naming a type outside scikit-learn/NumPy is refused before loading
+    tampered = registry.dump_estimator(
+        train.Candidate("logistic_l2", {"C": 1.0})
+        .build(4, 0)
+        .set_params(model__class_weight={"x": pd.Timestamp("2020-01-01")})
+    )
+    with pytest.raises(registry.UntrustedModelError, match="untrusted"):
+        registry.load_estimator(tampered)
+
+
+def test_model_version_is_the_same_for_the_same_model_saved_twice():
+    x, y = _data()
+    for cand in (*train.CANDIDATES, train.BASE_RATE):
+        a = registry.dump_estimator(train.fit_candidate(cand, x, y, seed=3))
+        b = registry.dump_estimator(train.fit_candidate(cand, x, y, seed=3))
+        assert a != b  # skops archives carry object ids: the bytes differ ...
+        assert registry.model_version(a, {}) == registry.model_version(b, {})  # ... not the model
+    other = registry.dump_estimator(train.fit_candidate(train.CANDIDATES[2], x, 1 - y, seed=3))
+    gam = registry.dump_estimator(train.fit_candidate(train.CANDIDATES[2], x, y, seed=3))
+    assert registry.model_version(other, {}) != registry.model_version(gam, {})
+
+
+def test_model_version_changes_with_the_settings():
+    x, y = _data()
+    data = registry.dump_estimator(train.fit_candidate(train.CANDIDATES[0], x, y, seed=0))
+    a = registry.model_version(data, {"seed": 1})
+    assert a == registry.model_version(data, {"seed": 1})
+    assert a != registry.model_version(data, {"seed": 2})
+
+
+def test_cohort_split_tests_on_latest_complete_years_and_drops_later_partial_ones():
+    coverage = pd.Series({2016: 0.3, 2017: 0.9, 2018: 0.92, 2019: 0.9, 2020: 0.91, 2021: 0.4})
+    s = splits.cohort_split(coverage)
+    assert s.test_years == (2019, 2020)
+    assert s.validation_years == (2018,)
+    assert s.train_years == (2016, 2017)  # early partial years train; 2021 is never used
+    assert s.role(2021) is None
+
+
+def test_cohort_split_with_few_years_tests_on_one_and_refuses_too_few():
+    s = splits.cohort_split(pd.Series({2021: 0.9, 2022: 0.9, 2023: 0.9}))
+    assert (s.train_years, s.validation_years, s.test_years) == ((2021,), (2022,), (2023,))
+    with pytest.raises(splits.InsufficientHistoryError):
+        splits.cohort_split(pd.Series({2022: 0.9, 2023: 0.9}))
+
+
+def test_default_features_exclude_student_characteristics():
+    for outcome, bands in features.OUTCOME_BANDS.items():
+        for band in bands:
+            names = features.feature_names(band, outcome, include_characteristics=False)
+            assert not set(names) & set(features.STUDENT_CHARACTERISTICS)
+            assert not {"sex", "race_ethnicity_reporting_group"} & set(names)
+            with_chars = features.feature_names(band, outcome, include_characteristics=True)
+            assert set(features.STUDENT_CHARACTERISTICS) <= set(with_chars)
+    assert "latest_reading_level" not in features.feature_names(
+        "elementary", "grade_3_reading", False
+    )
+    with pytest.raises(ValueError, match="not modelled"):
+        features.feature_names("elementary", "on_time_graduation", False)
+
+
+def test_tiers_and_their_meaning():
+    p = np.array([0.05, 0.2, 0.45, 0.9])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    th = {"high": 0.4, "moderate": 0.15}
+    assert list(evaluate.tier_of(p, th)) == ["Low", "Moderate", "High", "High"]
+    m = evaluate.tier_meanings(y, p, th, "on_time_graduation", "eoy", "2022-2023")
+    assert m["High"]["students"] == 2 and m["High"]["adverse_rate"] == 1.0
+    assert m["High"]["meaning"] == (
+        "Of 2 students scored High at the end of the year in 2022-2023, "
+        "100% did not graduate on time."
+    )
+
+
+def _feature_row(**kw: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "grade_level": 9,
+        "decision_point": "eoy",
+        "decision_point_order": 4,
+        "days_enrolled_to_date": 160.0,
+        "days_absent_to_date": 19.0,
+        "absence_rate_to_date": 19 / 160,
+        "out_of_school_suspensions_to_date": 0,
+        "math_failures_to_date": 0,
+        "ela_failures_to_date": 0,
+        "credits_earned_to_date": 6.0,
+        "core_semester_failures_to_date": 0,
+        "prior_year_gpa": 3.0,
+        "core_marks_to_date": 8,
+        "core_failures_to_date": 1,
+        "core_failures_described": "Algebra I (semester 1)",
+        "school_changes_this_year_to_date": 2,
+    }
+    row.update(kw)
+    return row
+
+
+def test_baselines_follow_their_published_rules():
+    rows = pd.DataFrame(
+        [
+            _feature_row(),  # 88% attendance, on track
+            _feature_row(absence_rate_to_date=0.25, days_absent_to_date=40.0),  # A flag
+            _feature_row(credits_earned_to_date=4.5, out_of_school_suspensions_to_date=1),
+            _feature_row(grade_level=10, math_failures_to_date=1),
+        ]
+    )
+    b = evaluate.baseline_scores(rows, pipeline_settings())
+    assert list(b["balfanz_abc"]) == [0.0, 1.0, 1.0, 1.0]
+    assert list(b["chronic_absence"]) == [1.0, 1.0, 1.0, 1.0]
+    assert list(b["chicago_on_track"].iloc[:3]) == [0.0, 0.0, 1.0]
+    assert np.isnan(b["chicago_on_track"].iloc[3])  # defined for grade 9 only
+    assert list(b["prior_year_gpa"]) == [-3.0] * 4
+
+
+def pipeline_settings() -> dict[str, float]:
+    from k12ews.ml.pipeline import Settings
+
+    return dict(Settings().baseline_settings)
+
+
+def test_sentences_use_the_students_own_values():
+    row = _feature_row()
+    assert sentences.describe("absence_rate_to_date", row) == (
+        "Missed 19 of 160 school days this year (12%)"
+    )
+    assert sentences.describe("core_failures_to_date", row) == (
+        "Has 1 failing core course mark so far this year: Algebra I (semester 1)"
+    )
+    assert sentences.describe("school_changes_this_year_to_date", row) == (
+        "Changed schools twice this year"
+    )
+    assert (
+        sentences.describe(
+            "credits_behind_to_date",
+            _feature_row(credits_earned_to_date=10.5, credits_expected_to_date=12.0),
+        )
+        == "Has earned 10.5 of the 12 credits expected by now (1.5 behind)"
+    )
+    for name in features.ACTIONABLE:
+        assert sentences.describe(name, row)
+    for name in features.STUDENT_CHARACTERISTICS:
+        assert sentences.describe(
+            name, {**row, "sex": "F", "race_ethnicity_reporting_group": "white"}
+        )
+
+
+def test_a_model_that_learned_nothing_ranks_nobody():
+    x, _ = _data()
+    noise = (np.random.default_rng(5).random(len(x)) < 0.3).astype(float)
+    model = train.choose_and_calibrate(
+        x[:2000], noise[:2000], x[2000:2500], noise[2000:2500], list("abcd"), seed=0
+    )
+    assert model.candidate == train.BASE_RATE
+    p = model.predict_proba(x[2500:])
+    assert np.ptp(p) == 0 and abs(p[0] - noise[:2000].mean()) < 1e-6
+    assert np.all(model.contributions(x[2500:]) == 0)
+    # with signal, the same rule keeps the model
+    x, y = _data()
+    kept = train.choose_and_calibrate(
+        x[:2000], y[:2000], x[2000:2500], y[2000:2500], list("abcd"), 0
+    )
+    assert kept.candidate != train.BASE_RATE
