@@ -1,16 +1,19 @@
 """Set-based checks of one staged table (DuckDB SQL, no loop over rows).
 
-For table ``t`` (staged by :mod:`k12ews.load.read` as ``_in_t``):
+For table ``t`` (staged by :mod:`k12ews.load.read` as ``_in_t``, a view over the file
+unless keyed hashes need a table):
 
-1. ``_ty_t``: each value cast to its contract type (a value that does not cast is
-   null there, its text kept beside it), and ``_problems``: the list of row-level
+1. ``_tyb_t``: each value cast to its contract type (a value that does not cast is
+   null there, its text kept beside it) and ``_problems``: the list of row-level
    problems (structure, type, required, range, codes, cross-column rules, school
-   year, future dates), computed in one pass.
-2. The set checks on the rows with no problem so far: duplicate keys, references to
-   the valid rows of the tables already checked, enrollment and calendar checks,
-   overlapping enrollment spells.
-3. ``_ok_t`` (rows that load) and rows appended to ``_rejects`` (one per rejected
-   line: its first problem, and all of them).
+   year, future dates), computed in one pass. The view ``_ty_t`` adds the text of
+   the columns whose value keeps it (``_v_<column>``), rendered only when read.
+2. The set checks on the rows with no problem so far (``_sp_t``): duplicate keys,
+   references to the valid rows of the tables already checked, enrollment and
+   calendar checks, overlapping enrollment spells.
+3. ``_ok_t``, a view of the rows that load (written once, into ``raw``, when the load
+   commits), and rows appended to ``_rejects`` (one per rejected line: its first
+   problem, and all of them).
 """
 
 from __future__ import annotations
@@ -204,14 +207,39 @@ def build_typed(
         f"'value': NULL::VARCHAR, 'message': _message}}] "
         f"WHEN {any_problem} THEN list_filter([{problems}], lambda x: x IS NOT NULL) END"
     )
+    # Stored: the typed values, the problems, and the original text only of the columns
+    # whose cast can lose it (a text value typed to a number or date). Where the staged
+    # type is already the contract type (Parquet, text columns), the view ``_ty_<t>``
+    # renders the text from the value when a check or a reject needs it.
+    lossy = [c.name for c in table.columns if _stores_text(c, staged)]
+    kept = ", ".join(
+        [
+            "_line",
+            "_text",
+            *(q(c.name) for c in table.columns),
+            *(q("_v_" + name) for name in lossy),
+        ]
+    )
+    rendered = "".join(
+        f", CAST({q(c.name)} AS VARCHAR) AS {q('_v_' + c.name)}"
+        for c in table.columns
+        if c.name not in lossy
+    )
+    con.execute(f"DROP VIEW IF EXISTS _ty_{table.name}")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ty_{table.name} AS
+        CREATE OR REPLACE TEMP TABLE _tyb_{table.name} AS
         WITH typed AS (SELECT _line, _text, _rule, _message, {casts}
                        FROM {staging_name(table.name)})
-        SELECT *, {struct} AS _problems FROM typed
+        SELECT {kept}, {struct} AS _problems FROM typed
         """
     )
+    con.execute(f"CREATE TEMP VIEW _ty_{table.name} AS SELECT *{rendered} FROM _tyb_{table.name}")
+
+
+def _stores_text(column: contract.Column, staged: Staged) -> bool:
+    """Whether the typed table keeps the column's original text beside its value."""
+    return staged.source_types[column.name].upper() != column.type.upper()
 
 
 def _set_check(
@@ -226,10 +254,10 @@ def _set_check(
     """Add a problem to every still-valid row of ``_ty_t`` matching ``where``."""
     con.execute(
         f"""
-        INSERT INTO _set_problems
+        INSERT INTO _sp_{table.name}
         SELECT _line, {lit(rule)}, {lit(column)}, {value}, {message}
         FROM _ty_{table.name} AS r
-        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _set_problems)
+        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{table.name})
           AND ({where})
         """
     )
@@ -238,7 +266,7 @@ def _set_check(
 def set_checks(con: duckdb.DuckDBPyConnection, table: contract.Table) -> None:
     """Duplicate keys, references, enrollment, calendar and overlap checks."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _set_problems "
+        f"CREATE OR REPLACE TEMP TABLE _sp_{table.name} "
         "(line BIGINT, rule VARCHAR, column_name VARCHAR, value VARCHAR, message VARCHAR)"
     )
     t = table.name
@@ -289,13 +317,13 @@ def set_checks(con: duckdb.DuckDBPyConnection, table: contract.Table) -> None:
             continue
         con.execute(
             f"""
-            INSERT INTO _set_problems
+            INSERT INTO _sp_{t}
             SELECT r._line, 'not_instructional_day', {lit(col)}, r.{q("_v_" + col)},
                    'not an instructional day of school ' || r.school_id
                    || coalesce(' (' || c.calendar_event || ')', ' (no calendar day)')
             FROM (
                 SELECT _line, school_id, {q(col)}, {q("_v_" + col)} FROM _ty_{t}
-                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _set_problems)
+                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
             ) AS r
             LEFT JOIN _ok_calendar_days AS c
               ON c.school_id = r.school_id AND c.calendar_date = r.{q(col)}
@@ -307,10 +335,10 @@ def set_checks(con: duckdb.DuckDBPyConnection, table: contract.Table) -> None:
     on = " AND ".join(f"c.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.keys)
     con.execute(
         f"""
-        INSERT INTO _set_problems
+        INSERT INTO _sp_{t}
         WITH candidates AS (
             SELECT * FROM _ty_{t}
-            WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _set_problems)
+            WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
         ),
         repeated AS (
             SELECT {keys} FROM candidates GROUP BY {keys} HAVING count(*) > 1
@@ -329,13 +357,13 @@ def set_checks(con: duckdb.DuckDBPyConnection, table: contract.Table) -> None:
     if t == "enrollments":
         con.execute(
             """
-            INSERT INTO _set_problems
+            INSERT INTO _sp_enrollments
             WITH spells AS (
                 SELECT _line, student_id, entry_date,
                        coalesce(exit_date, DATE '9999-12-31') AS last_date,
                        _v_entry_date
                 FROM _ty_enrollments
-                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _set_problems)
+                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_enrollments)
             ),
             pairs AS (
                 SELECT a._line, min(b._line) AS other_line, any_value(a._v_entry_date) AS v
@@ -356,12 +384,13 @@ def finish(con: duckdb.DuckDBPyConnection, table: contract.Table, staged: Staged
     t = table.name
     cols = ", ".join(q(c.name) for c in table.columns)
     text = " || ',' || ".join(f"coalesce({q('_v_' + c.name)}, '')" for c in table.columns)
+    # a view, not a copy: the rows are written once, into raw, when the load commits
+    # (in file order: _tyb_<t> holds the file's records in order)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ok_{t} AS
-        SELECT {cols} FROM _ty_{t}
-        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _set_problems)
-        ORDER BY _line
+        CREATE OR REPLACE TEMP VIEW _ok_{t} AS
+        SELECT {cols} FROM _tyb_{t}
+        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
         """
     )
     con.execute(
@@ -379,7 +408,7 @@ def finish(con: duckdb.DuckDBPyConnection, table: contract.Table, staged: Staged
             SELECT r._line, r._text, {text},
                    {{'rule': s.rule, 'column_name': s.column_name, 'value': s.value,
                      'message': s.message}}, 1000
-            FROM _set_problems AS s JOIN _ty_{t} AS r ON r._line = s.line
+            FROM _sp_{t} AS s JOIN _ty_{t} AS r ON r._line = s.line
         )
         SELECT {lit(t)}, {lit(staged.file)}, _line,
                arg_min(problem.rule, ord), arg_min(problem.column_name, ord),

@@ -175,7 +175,8 @@ def load_folder(
         file_problems: list[Problem] = []
         for t in contract.TABLES:
             try:
-                staged[t.name] = stage(con, t, found[t.name])
+                # keyed hashes change the staged rows in place: those need tables
+                staged[t.name] = stage(con, t, found[t.name], materialize=id_secret is not None)
             except FileProblem as p:
                 file_problems.append(_file_problem(p))
         if file_problems:
@@ -196,10 +197,9 @@ def load_folder(
         for name in rules.LOAD_ORDER:
             t = contract.table(name)
             checks.build_typed(con, t, staged[name], crosswalks, as_of)
-            con.execute(f"DROP TABLE {staging_name(name)}")
+            staged[name].drop(con)
             checks.set_checks(con, t)
             checks.finish(con, t, staged[name])
-            con.execute(f"DROP TABLE _ty_{name}")
         result = _counts(con, staged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)

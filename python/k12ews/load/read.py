@@ -51,6 +51,15 @@ class Staged:
     rows_read: int
     source_types: dict[str, str]  # contract column -> type of the staged column
     notes: list[str] = field(default_factory=list)
+    is_view: bool = False  # staged as a view over the file (read again by the checks)
+    helpers: list[str] = field(default_factory=list)  # temp tables the view reads
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop the staging relation and the tables it reads."""
+        kind = "VIEW" if self.is_view else "TABLE"
+        con.execute(f"DROP {kind} IF EXISTS {staging_name(self.table)}")
+        for t in self.helpers:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def staging_name(table: str) -> str:
@@ -154,7 +163,9 @@ def check_header(file: str, fields: list[str], table: contract.Table) -> list[st
     return notes
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+def stage_csv(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
+) -> Staged:
     file = path.name
     p = _sql_path(path)
     rj, rs = f"_rj_{table.name}", f"_rs_{table.name}"
@@ -226,9 +237,12 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path)
     read_messages = " ".join(
         f"WHEN error_type = '{k}' THEN '{v[1]}'" for k, v in _READ_ERROR_RULES.items()
     )
+    # a view unless the rows are to be changed in place (keyed hashes): the checks
+    # then split the lines once, as they type them
+    kind = "TABLE" if materialize else "VIEW"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {staging_name(table.name)} AS
+        CREATE OR REPLACE TEMP {kind} {staging_name(table.name)} AS
         WITH numbered AS ({numbered}),
         split AS (
             SELECT line_no, line, error_type,
@@ -267,10 +281,12 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path)
         FROM split
         """
     )
-    con.execute(f"DROP TABLE {lines}")
-    for t in (rj, rs):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    rows = con.execute(f"SELECT count(*) FROM {staging_name(table.name)}").fetchone()
+    helpers = [lines, rj, rs]
+    if materialize:
+        for t in helpers:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    # every physical line after the header is a record (or a rejected line)
+    rows = con.execute(f"SELECT count(*) FROM ({numbered}) WHERE line_no > 1").fetchone()
     return Staged(
         table=table.name,
         file=file,
@@ -278,10 +294,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path)
         rows_read=int(rows[0]) if rows else 0,
         source_types={c.name: "VARCHAR" for c in table.columns},
         notes=notes,
+        is_view=not materialize,
+        helpers=[] if materialize else helpers,
     )
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+def stage_parquet(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
+) -> Staged:
     file = path.name
     p = _sql_path(path)
     try:
@@ -303,20 +323,22 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, table: contract.Table, path: P
         else f'NULL::VARCHAR AS "{c.name}"'
         for c in table.columns
     )
+    kind = "TABLE" if materialize else "VIEW"  # a view: the checks read the file itself
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {staging_name(table.name)} AS
+        CREATE OR REPLACE TEMP {kind} {staging_name(table.name)} AS
         SELECT file_row_number + 1 AS _line, NULL::VARCHAR AS _text,
                NULL::VARCHAR AS _rule, NULL::VARCHAR AS _message,
                {values}
         FROM read_parquet('{p}', file_row_number=true)
         """
     )
-    rows = con.execute(f"SELECT count(*) FROM {staging_name(table.name)}").fetchone()
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()
     return Staged(
         table=table.name,
         file=file,
         fmt="parquet",
+        is_view=not materialize,
         rows_read=int(rows[0]) if rows else 0,
         source_types={
             c.name: "VARCHAR" if c.type.upper() == "VARCHAR" else types.get(c.name, "VARCHAR")
@@ -354,7 +376,11 @@ def find_files(folder: Path) -> tuple[dict[str, Path], list[FileProblem]]:
     return found, problems
 
 
-def stage(con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path) -> Staged:
+def stage(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
+) -> Staged:
+    """Stage one file as ``_in_<table>``: a table, or (``materialize=False``) a view the
+    checks read once, saving a copy of every row."""
     if path.suffix == ".parquet":
-        return stage_parquet(con, table, path)
-    return stage_csv(con, table, path)
+        return stage_parquet(con, table, path, materialize)
+    return stage_csv(con, table, path, materialize)
