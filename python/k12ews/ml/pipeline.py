@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import sklearn
+from threadpoolctl import threadpool_limits
 
 from k12ews.ml import evaluate, features, registry, sentences, splits, train
 from k12ews.ml.explain import AdditiveExplainer
@@ -155,6 +156,15 @@ def train_registry(
     feats: pd.DataFrame, labels: pd.DataFrame, settings: Settings, as_of_date: str
 ) -> pd.DataFrame:
     """One registry row per band x outcome x decision point x feature set."""
+    # One OpenMP thread: boosting with its threads spinning against other processes on a
+    # small machine ran ten times slower than one thread (README, benchmarks).
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _train_all(feats, labels, settings, as_of_date)
+
+
+def _train_all(
+    feats: pd.DataFrame, labels: pd.DataFrame, settings: Settings, as_of_date: str
+) -> pd.DataFrame:
     feats = _indexed(feats)
     design_all = features.design_frame(feats)
     rows_out: list[dict[str, object]] = []
