@@ -3,6 +3,9 @@
 - ``small_db``: 1,300 students a year for 4 years (seconds), for integrity and dbt.
 - ``national_db`` / ``urban_db``: the default-size district of each profile
   (about 15 s each), for the realism tests that need full cohorts.
+- ``national_built``: a copy of ``national_db`` after the whole ``dbt build`` (SQL
+  layer and the dbt Python models, about 3 minutes), shared read-only by every test
+  that reads the product's marts and ML tables; a test that changes it copies it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_runner import copy_db, run_dbt
 
 from k12ews import warehouse
 from k12ews.synth.district import District, GenerateConfig, generate
@@ -53,3 +57,11 @@ def any_db(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def national_built(national_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = copy_db(national_db, tmp_path_factory.mktemp("national_built"), "national.duckdb")
+    proc = run_dbt(db, db.parent, "build")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return db

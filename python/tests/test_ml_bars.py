@@ -1,7 +1,8 @@
 """The risk models' bars on the default `national` district (issue: risk models in dbt).
 
-One module-scoped build: the whole dbt project (SQL layer and the dbt Python models) on
-a copy of the default district. The tests then read the tables the product writes.
+One session-scoped build (conftest ``national_built``): the whole dbt project (SQL
+layer and the dbt Python models) on a copy of the default district. The tests then
+read the tables the product writes.
 """
 
 from __future__ import annotations
@@ -20,11 +21,8 @@ BASELINES = ("balfanz_abc", "chicago_on_track", "chronic_absence", "prior_year_g
 
 
 @pytest.fixture(scope="module")
-def built(national_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = copy_db(national_db, tmp_path_factory.mktemp("ml_bars"), "national.duckdb")
-    proc = run_dbt(db, db.parent, "build")
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    return db
+def built(national_built: Path) -> Path:
+    return national_built
 
 
 @pytest.fixture(scope="module")
