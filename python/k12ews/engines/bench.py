@@ -6,9 +6,12 @@ Spark (local), side by side, with the machine.
 
 Per engine: loading the raw contract from its Parquet files (DuckDB reads the
 generated file in place), ``dbt seed`` and ``dbt run --selector sql_layer`` (models
-only, no tests), each timed, and the peak memory of the engine's processes (sum of
+only, no tests), each timed; the peak memory of the engine's processes (sum of
 resident memory over dbt and its children, such as Spark's JVM, plus the Postgres
-server's processes), sampled every half second. Postgres is a throwaway server
+server's processes) and their CPU seconds (user + system), sampled every half second;
+the machine's 1-minute load average over the steps (the machine may be shared: CPU
+seconds are what the build cost, wall seconds also show what others ran); and the rows
+of the largest tables the build left (``table_rows``). Postgres is a throwaway server
 (``postgres_server``) with its default settings; Spark runs in local mode with the
 ``spark`` target's settings (K12EWS_SPARK_* variables, e.g. driver memory). Run it
 from the repository root, like dbt (``make bench-engines``).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,16 +37,24 @@ from k12ews.bench import machine
 from k12ews.export import export_raw
 
 ENGINES = ("duckdb", "postgres", "spark")
+TICKS = os.sysconf("SC_CLK_TCK")
+LARGEST = 6  # tables listed per engine
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """Fields of /proc/<pid>/stat after the command name (field 3 onwards); [] if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
 
 
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        fields = _stat_fields(int(stat.parent.name))
+        if fields:
+            tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     return tree
 
 
@@ -56,31 +68,74 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def tree_rss(roots: list[int]) -> int:
-    """Resident memory of processes ``roots`` and all their descendants, in bytes."""
-    tree, seen, stack, total = _children(), set(), list(roots), 0
+def tree_pids(roots: list[int]) -> list[int]:
+    """Processes ``roots`` and all their descendants."""
+    tree, seen, stack = _children(), set(), list(roots)
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss_bytes(pid)
         stack += tree.get(pid, [])
-    return total
+    return sorted(seen)
+
+
+def tree_rss(roots: list[int]) -> int:
+    """Resident memory of processes ``roots`` and all their descendants, in bytes."""
+    return sum(_rss_bytes(pid) for pid in tree_pids(roots))
+
+
+def cpu_ticks(pid: int) -> tuple[tuple[int, int], int] | None:
+    """((pid, start time), user + system clock ticks) of a live process, else None. The
+    start time tells a reused pid from the process that had it before."""
+    fields = _stat_fields(pid)
+    if len(fields) < 20:
+        return None
+    return (pid, int(fields[19])), int(fields[11]) + int(fields[12])
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass
-class PeakMemory:
+class Usage:
+    """Peak resident memory, CPU seconds and load average of the processes of a step."""
+
     extra_roots: list[int] = field(default_factory=list)
     peak: int = 0
+    ticks: dict[tuple[int, int], int] = field(default_factory=dict)
+    reaped_cpu_s: float = 0.0
+    loads: list[float] = field(default_factory=list)
+
+    @property
+    def cpu_s(self) -> float:
+        """User + system seconds: the larger of the sampled processes' (every process
+        seen, up to its last sample; it counts a JVM its parent did not wait for) and
+        the waited-for children's own accounting (exact, but blind to orphans)."""
+        return max(sum(self.ticks.values()) / TICKS, self.reaped_cpu_s)
+
+    def sample(self, root: int) -> None:
+        pids = tree_pids([root, *self.extra_roots])
+        self.peak = max(self.peak, sum(_rss_bytes(pid) for pid in pids))
+        for pid in pids:
+            seen = cpu_ticks(pid)
+            if seen:
+                key, ticks = seen
+                self.ticks[key] = max(ticks, self.ticks.get(key, 0))
 
     @contextmanager
     def sampling(self, root: int) -> Iterator[None]:
         stop = threading.Event()
 
         def sample() -> None:
+            count = 0
             while not stop.is_set():
-                self.peak = max(self.peak, tree_rss([root, *self.extra_roots]))
+                self.sample(root)
+                if count % 20 == 0:  # every 10 s
+                    self.loads.append(os.getloadavg()[0])
+                count += 1
                 stop.wait(0.5)
 
         thread = threading.Thread(target=sample, daemon=True)
@@ -92,14 +147,15 @@ class PeakMemory:
             thread.join()
 
 
-def run_timed(args: list[str], env: dict[str, str], memory: PeakMemory) -> float:
+def run_timed(args: list[str], env: dict[str, str], usage: Usage) -> float:
     """Seconds ``args`` took; raises with its output's tail when it fails."""
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), _children_cpu_s()
     proc = subprocess.Popen(
         args, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    with memory.sampling(proc.pid):
+    with usage.sampling(proc.pid):
         output, _ = proc.communicate()
+    usage.reaped_cpu_s += _children_cpu_s() - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:4])} failed:\n{output[-3000:]}")
     return time.perf_counter() - start
@@ -112,10 +168,20 @@ class EngineTimes:
     seed_s: float
     run_s: float
     peak_gib: float
+    cpu_s: float = 0.0
+    loads: list[float] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_s(self) -> float:
         return (self.load_s or 0.0) + self.seed_s + self.run_s
+
+    @property
+    def load_avg(self) -> str:
+        """Mean and maximum of the 1-minute load average over the steps."""
+        if not self.loads:
+            return "-"
+        return f"{sum(self.loads) / len(self.loads):.1f} (max {max(self.loads):.1f})"
 
 
 def _dbt(work: Path) -> list[str]:
@@ -129,6 +195,17 @@ def _dbt_args(work: Path, target: str, command: str) -> list[str]:
     return [*_dbt(work), command, "--target", target, *selection, *paths, "--quiet"]
 
 
+def table_rows(engine: str, env: dict[str, str]) -> dict[str, int]:
+    """Rows per table of the build (``table_rows``, in its own process, untimed)."""
+    args = [sys.executable, "-m", "k12ews.engines.table_rows", engine]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"table_rows {engine} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return {}
+    rows = (line.split("\t") for line in proc.stdout.splitlines() if "\t" in line)
+    return {name: int(count) for name, count in rows}
+
+
 def bench_engine(engine: str, db: Path, parquet: Path, work: Path) -> EngineTimes:
     work.mkdir(parents=True, exist_ok=True)
     env = {
@@ -136,31 +213,35 @@ def bench_engine(engine: str, db: Path, parquet: Path, work: Path) -> EngineTime
         "DBT_PROFILES_DIR": str(Path.cwd()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
-    memory = PeakMemory()
+    usage = Usage()
     load_s: float | None = None
     if engine == "duckdb":
         local = work / "warehouse.duckdb"
         shutil.copy(db, local)
         env["K12EWS_DB"] = str(local)
-        return _build(engine, "dev", env, work, memory, load_s)
+        result = _build(engine, "dev", env, work, usage, load_s)
+        result.rows = table_rows(engine, env)
+        return result
     if engine == "postgres":
         from k12ews.engines.postgres_server import running_postgres
 
         with running_postgres() as server:
             env.update(server.env())
             pid_file = server.data_dir / "postmaster.pid"
-            memory.extra_roots.append(int(pid_file.read_text().split()[0]))
+            usage.extra_roots.append(int(pid_file.read_text().split()[0]))
             load = [sys.executable, "-m", "k12ews.engines.postgres_load", str(parquet)]
-            load_s = run_timed(load, env, memory)
-            return _build(engine, "postgres", env, work, memory, load_s)
+            load_s = run_timed(load, env, usage)
+            return _build(engine, "postgres", env, work, usage, load_s)
     from k12ews.engines.spark_session import spark_env
 
     env.update(spark_env())
     env["K12EWS_SPARK_DIR"] = str(work / "spark")
     load_s = run_timed(
-        [sys.executable, "-m", "k12ews.engines.spark_load", str(parquet)], env, memory
+        [sys.executable, "-m", "k12ews.engines.spark_load", str(parquet)], env, usage
     )
-    return _build(engine, "spark", env, work, memory, load_s)
+    result = _build(engine, "spark", env, work, usage, load_s)
+    result.rows = table_rows(engine, env)
+    return result
 
 
 def _build(
@@ -168,25 +249,40 @@ def _build(
     target: str,
     env: dict[str, str],
     work: Path,
-    memory: PeakMemory,
+    usage: Usage,
     load_s: float | None,
 ) -> EngineTimes:
-    seed_s = run_timed(_dbt_args(work, target, "seed"), env, memory)
-    run_s = run_timed(_dbt_args(work, target, "run"), env, memory)
-    return EngineTimes(engine, load_s, seed_s, run_s, memory.peak / 2**30)
+    seed_s = run_timed(_dbt_args(work, target, "seed"), env, usage)
+    print(f"  {engine}: seed {seed_s:.0f} s, running models", flush=True)
+    run_s = run_timed(_dbt_args(work, target, "run"), env, usage)
+    return EngineTimes(
+        engine, load_s, seed_s, run_s, usage.peak / 2**30, usage.cpu_s, list(usage.loads)
+    )
+
+
+HEADER = (
+    f"{'engine':<10}{'load s':>9}{'seed s':>9}{'run s':>9}{'total s':>10}{'CPU s':>9}"
+    f"{'peak GiB':>10}  load average"
+)
+
+
+def report_line(r: EngineTimes) -> str:
+    load = f"{r.load_s:9.1f}" if r.load_s is not None else f"{'-':>9}"
+    return (
+        f"{r.engine:<10}{load}{r.seed_s:9.1f}{r.run_s:9.1f}{r.total_s:10.1f}{r.cpu_s:9.0f}"
+        f"{r.peak_gib:10.2f}  {r.load_avg}"
+    )
 
 
 def report(title: str, rows: list[EngineTimes]) -> str:
-    lines = [
-        title,
-        f"machine: {machine()}",
-        f"{'engine':<10}{'load s':>9}{'seed s':>9}{'run s':>9}{'total s':>10}{'peak GiB':>10}",
-    ]
+    lines = [title, f"machine: {machine()}", HEADER, *(report_line(r) for r in rows)]
     for r in rows:
-        load = f"{r.load_s:9.1f}" if r.load_s is not None else f"{'-':>9}"
-        lines.append(
-            f"{r.engine:<10}{load}{r.seed_s:9.1f}{r.run_s:9.1f}{r.total_s:10.1f}{r.peak_gib:10.2f}"
-        )
+        if r.rows:
+            largest = sorted(r.rows.items(), key=lambda item: (-item[1], item[0]))[:LARGEST]
+            lines.append(
+                f"{r.engine} largest tables: "
+                + ", ".join(f"{name} {count:,}" for name, count in largest)
+            )
     return "\n".join(lines)
 
 
@@ -223,20 +319,29 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if args.first_year:
             generate += ["--first-year", str(args.first_year)]
-        memory = PeakMemory()
-        gen_s = run_timed(generate, dict(os.environ), memory)
+        usage = Usage()
+        gen_s = run_timed(generate, dict(os.environ), usage)
         print(
             f"generated {args.students:,} students a year x {args.years} years in "
-            f"{gen_s:.0f} s (peak {memory.peak / 2**30:.1f} GiB)",
+            f"{gen_s:.0f} s, {usage.cpu_s:.0f} CPU s (peak {usage.peak / 2**30:.1f} GiB, "
+            f"load average {EngineTimes('', None, 0, 0, 0, loads=usage.loads).load_avg})",
             flush=True,
         )
         parquet = work / "contract"
+        start = time.perf_counter()
         rows = export_raw(db, parquet, "parquet")
-        print(f"raw contract: {sum(rows.values()):,} rows as Parquet", flush=True)
+        largest = sorted(rows.items(), key=lambda item: -item[1])[:LARGEST]
+        print(
+            f"raw contract: {sum(rows.values()):,} rows as Parquet in "
+            f"{time.perf_counter() - start:.0f} s ("
+            + ", ".join(f"{name} {count:,}" for name, count in largest)
+            + ")",
+            flush=True,
+        )
         results = []
         for engine in engines:
             results.append(bench_engine(engine, db, parquet, work / engine))
-            print(report("", results[-1:]).splitlines()[-1], flush=True)
+            print(report_line(results[-1]), flush=True)
         title = (
             f"SQL layer (dbt seed + run --selector sql_layer), {args.students:,} students a "
             f"year x {args.years} years"
