@@ -3,6 +3,7 @@ Spark (local), side by side, with the machine.
 
     python -m k12ews.engines.bench [--students N] [--years Y] [--first-year YYYY]
                                    [--engines duckdb,postgres,spark] [--work DIR]
+                                   [--source HEAD|worktree]
 
 Per engine: loading the raw contract from its Parquet files (DuckDB reads the
 generated file in place), ``dbt seed`` and ``dbt run --selector sql_layer`` (models
@@ -15,6 +16,12 @@ of the largest tables the build left (``table_rows``). Postgres is a throwaway s
 (``postgres_server``) with its default settings; Spark runs in local mode with the
 ``spark`` target's settings (K12EWS_SPARK_* variables, e.g. driver memory). Run it
 from the repository root, like dbt (``make bench-engines``).
+
+What is measured is the committed project: by default the bench exports ``HEAD``
+(``git archive``) into its work directory and runs the generator, the loaders and dbt
+from that copy (its ``python`` directory first on PYTHONPATH), so files someone is still
+editing in the working tree neither break nor change the figures. ``--source worktree``
+measures the working tree as it is.
 """
 
 from __future__ import annotations
@@ -147,11 +154,17 @@ class Usage:
             thread.join()
 
 
-def run_timed(args: list[str], env: dict[str, str], usage: Usage) -> float:
-    """Seconds ``args`` took; raises with its output's tail when it fails."""
+def run_timed(args: list[str], env: dict[str, str], usage: Usage, cwd: Path | None = None) -> float:
+    """Seconds ``args`` took (run in ``cwd``, default the current directory); raises with
+    its output's tail when it fails."""
     start, cpu_before = time.perf_counter(), _children_cpu_s()
     proc = subprocess.Popen(
-        args, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args,
+        cwd=cwd or Path.cwd(),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     with usage.sampling(proc.pid):
         output, _ = proc.communicate()
@@ -195,10 +208,39 @@ def _dbt_args(work: Path, target: str, command: str) -> list[str]:
     return [*_dbt(work), command, "--target", target, *selection, *paths, "--quiet"]
 
 
-def table_rows(engine: str, env: dict[str, str]) -> dict[str, int]:
+def snapshot(out: Path, rev: str = "HEAD") -> str:
+    """Export commit ``rev`` of the repository in the current directory into ``out``
+    (replaced); the commit's hash."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", commit], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(out)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {commit} failed")
+    return commit
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """Environment whose ``k12ews`` package and dbt profiles are those of ``project``."""
+    path = [str(project / "python"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(path),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+def table_rows(engine: str, env: dict[str, str], project: Path) -> dict[str, int]:
     """Rows per table of the build (``table_rows``, in its own process, untimed)."""
     args = [sys.executable, "-m", "k12ews.engines.table_rows", engine]
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         print(f"table_rows {engine} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
         return {}
@@ -206,21 +248,17 @@ def table_rows(engine: str, env: dict[str, str]) -> dict[str, int]:
     return {name: int(count) for name, count in rows}
 
 
-def bench_engine(engine: str, db: Path, parquet: Path, work: Path) -> EngineTimes:
+def bench_engine(engine: str, db: Path, parquet: Path, work: Path, project: Path) -> EngineTimes:
     work.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(Path.cwd()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = project_env(project)
     usage = Usage()
     load_s: float | None = None
     if engine == "duckdb":
         local = work / "warehouse.duckdb"
         shutil.copy(db, local)
         env["K12EWS_DB"] = str(local)
-        result = _build(engine, "dev", env, work, usage, load_s)
-        result.rows = table_rows(engine, env)
+        result = _build(engine, "dev", env, work, usage, load_s, project)
+        result.rows = table_rows(engine, env, project)
         return result
     if engine == "postgres":
         from k12ews.engines.postgres_server import running_postgres
@@ -230,17 +268,17 @@ def bench_engine(engine: str, db: Path, parquet: Path, work: Path) -> EngineTime
             pid_file = server.data_dir / "postmaster.pid"
             usage.extra_roots.append(int(pid_file.read_text().split()[0]))
             load = [sys.executable, "-m", "k12ews.engines.postgres_load", str(parquet)]
-            load_s = run_timed(load, env, usage)
-            return _build(engine, "postgres", env, work, usage, load_s)
+            load_s = run_timed(load, env, usage, project)
+            return _build(engine, "postgres", env, work, usage, load_s, project)
     from k12ews.engines.spark_session import spark_env
 
-    env.update(spark_env())
+    java = spark_env()
+    env.update({k: java[k] for k in ("JAVA_HOME", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")})
     env["K12EWS_SPARK_DIR"] = str(work / "spark")
-    load_s = run_timed(
-        [sys.executable, "-m", "k12ews.engines.spark_load", str(parquet)], env, usage
-    )
-    result = _build(engine, "spark", env, work, usage, load_s)
-    result.rows = table_rows(engine, env)
+    load = [sys.executable, "-m", "k12ews.engines.spark_load", str(parquet)]
+    load_s = run_timed(load, env, usage, project)
+    result = _build(engine, "spark", env, work, usage, load_s, project)
+    result.rows = table_rows(engine, env, project)
     return result
 
 
@@ -251,10 +289,11 @@ def _build(
     work: Path,
     usage: Usage,
     load_s: float | None,
+    project: Path,
 ) -> EngineTimes:
-    seed_s = run_timed(_dbt_args(work, target, "seed"), env, usage)
+    seed_s = run_timed(_dbt_args(work, target, "seed"), env, usage, project)
     print(f"  {engine}: seed {seed_s:.0f} s, running models", flush=True)
-    run_s = run_timed(_dbt_args(work, target, "run"), env, usage)
+    run_s = run_timed(_dbt_args(work, target, "run"), env, usage, project)
     return EngineTimes(
         engine, load_s, seed_s, run_s, usage.peak / 2**30, usage.cpu_s, list(usage.loads)
     )
@@ -294,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--work", type=Path, default=None, help="keep files here")
+    parser.add_argument(
+        "--source",
+        default="HEAD",
+        help="a commit to export and measure (default HEAD), or 'worktree' for the "
+        "working tree as it is",
+    )
     args = parser.parse_args(argv)
     if not (Path.cwd() / "dbt_project.yml").is_file():
         parser.error("run from the dbt project's root (the directory with dbt_project.yml)")
@@ -302,8 +347,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown engine(s) {unknown}; choose from {', '.join(ENGINES)}")
     with tempfile.TemporaryDirectory(prefix="k12ews-bench-") as tmp:
-        work = args.work or Path(tmp)
+        work = (args.work or Path(tmp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
+        if args.source == "worktree":
+            project = Path.cwd()
+            print(f"project: the working tree {project}", flush=True)
+        else:
+            project = work / "project"
+            commit = snapshot(project, args.source)
+            print(f"project: commit {commit} ({args.source}), exported to {project}", flush=True)
         db = work / "district.duckdb"
         generate = [
             str(Path(sys.executable).parent / "k12ews"),
@@ -320,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.first_year:
             generate += ["--first-year", str(args.first_year)]
         usage = Usage()
-        gen_s = run_timed(generate, dict(os.environ), usage)
+        gen_s = run_timed(generate, project_env(project), usage, project)
         print(
             f"generated {args.students:,} students a year x {args.years} years in "
             f"{gen_s:.0f} s, {usage.cpu_s:.0f} CPU s (peak {usage.peak / 2**30:.1f} GiB, "
@@ -340,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         results = []
         for engine in engines:
-            results.append(bench_engine(engine, db, parquet, work / engine))
+            results.append(bench_engine(engine, db, parquet, work / engine, project))
             print(report_line(results[-1]), flush=True)
         title = (
             f"SQL layer (dbt seed + run --selector sql_layer), {args.students:,} students a "
