@@ -1,0 +1,87 @@
+"""Every trained model's out-of-time test cohort, student by student.
+
+``ml_model_evaluation`` keeps only figures; the validation marts and the report need the
+scores themselves (ROC curves, calibration curves, flags at other thresholds), so this
+module writes, for each trained registry model, the rows of its test school years with
+a known outcome, the outcome and the calibrated probability the model gives them.
+
+It adds no logic of its own: the cohort and the scores are those of
+``pipeline.test_predictions`` (the same function the evaluation uses, so the figures
+recomputed from these rows equal the registry's), the tier that of
+``evaluate.tier_of`` with the model's own thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from k12ews.ml import evaluate, pipeline
+
+COLUMNS: dict[str, str] = {
+    "model_id": "object",
+    "model_version": "object",
+    "grade_band": "object",
+    "outcome": "object",
+    "decision_point": "object",
+    "feature_set": "object",
+    "is_scoring_model": "bool",
+    "test_school_years": "object",
+    "student_id": "object",
+    "school_year": "int64",
+    "school_id": "Int64",
+    "grade_level": "Int64",
+    "is_adverse_outcome": "bool",
+    "risk_probability": "float64",
+    "risk_tier": "object",
+}
+
+
+def model_cohort(row: dict[str, object], feats: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """One registry model's test cohort: outcome, calibrated probability and tier."""
+    test = pipeline.test_predictions(row, feats, labels)
+    thresholds = json.loads(str(row["tier_thresholds"]))
+    p = test["risk_probability"].to_numpy(dtype=float)
+    out = pd.DataFrame(
+        {
+            "student_id": test["student_id"].astype(str).to_numpy(),
+            "school_year": test["school_year"].to_numpy(dtype=np.int64),
+            "school_id": test["school_id"].to_numpy(),
+            "grade_level": test["grade_level"].to_numpy(),
+            "is_adverse_outcome": test["y"].to_numpy(dtype=float) == 1.0,
+            "risk_probability": p,
+            "risk_tier": evaluate.tier_of(p, thresholds),
+        }
+    )
+    for key in (
+        "model_id",
+        "model_version",
+        "grade_band",
+        "outcome",
+        "decision_point",
+        "feature_set",
+        "is_scoring_model",
+        "test_school_years",
+    ):
+        out[key] = row[key]
+    return out
+
+
+def out_of_time_scores(
+    reg: pd.DataFrame, feats: pd.DataFrame, labels: pd.DataFrame
+) -> pd.DataFrame:
+    """All trained models' test cohorts, one row per model x student x school year."""
+    # One OpenMP thread, as in training (pipeline.train_registry): the boosted models'
+    # prediction with spinning threads beside other processes was several times slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        parts = [
+            model_cohort(r.to_dict(), feats, labels) for _, r in pipeline.trained(reg).iterrows()
+        ]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    frame = frame.reindex(columns=list(COLUMNS))
+    return frame.astype(COLUMNS).sort_values(
+        ["model_id", "school_year", "student_id"], kind="stable", ignore_index=True
+    )
