@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml
+.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml report browser-setup
 
 setup: $(STAMP)
 
@@ -42,13 +42,22 @@ lint: setup
 	$(BIN)/python -m k12ews.dbt_sources --check
 	$(BIN)/python -m k12ews.contract_docs --check
 
-test: lint engines-setup
+test: lint engines-setup browser-setup
 	$(BIN)/pytest
 
 # Java 17+ and the PostgreSQL server binaries, from Debian where missing: the tests build
 # the SQL layer on Spark and on a throwaway Postgres server (docs/scale_out.md).
 engines-setup:
 	scripts/engine_deps.sh
+
+# Headless Chromium and chromedriver from Debian where missing: the tests open the report
+# and the dbt docs site in it (python/tests/test_report_browser.py).
+browser-setup:
+	scripts/browser_deps.sh
+
+# The self-contained HTML report of the built warehouse (docs/report.md).
+report: setup
+	$(BIN)/k12ews report --db $(DB)
 
 realism: setup
 	$(BIN)/k12ews realism --db $(DB)

@@ -9,6 +9,7 @@
     k12ews export   --format csv|parquet DIR [--db PATH]   raw tables as contract files
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
                     [--hash-ids] [--project-dir P]   check a district's files, load raw
+    k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
 
 Bad arguments get a one-line error and exit code 2; a load that finds data problems
 prints its report (file, line, column, value, rule) and exits 1.
@@ -148,6 +149,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from k12ews.report.build import build_report
+    from k12ews.report.data import MissingWarehouseTableError
+
+    db = args.db or warehouse.default_db_path()
+    try:
+        result = build_report(db, args.out)
+    except (FileNotFoundError, MissingWarehouseTableError) as e:
+        print(f"k12ews: {e}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {result.path} ({result.bytes / 1e6:.1f} MB, {len(result.figures)} figures) "
+        f"in {result.seconds:.1f} s"
+    )
+    return 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from k12ews.load import LoadError, load_folder
     from k12ews.privacy import secret_from_env
@@ -242,6 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="dbt project whose seeds/xwalk_*.csv give the known codes (default .)",
     )
     ld.set_defaults(func=cmd_load)
+    rp = sub.add_parser(
+        "report", help="self-contained HTML report of a built warehouse (docs/report.md)"
+    )
+    rp.add_argument("--db", type=Path, default=None)
+    rp.add_argument(
+        "--out",
+        type=Path,
+        default=Path("target") / "k12ews_report.html",
+        help="where to write the page (default target/k12ews_report.html)",
+    )
+    rp.set_defaults(func=cmd_report)
     return parser
 
 

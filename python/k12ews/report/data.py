@@ -1,0 +1,106 @@
+"""What the report shows, read from a built warehouse in one read-only connection.
+
+Every frame comes from a mart, a validation model or a seed (docs/report.md lists
+them); the report computes nothing a reader could not recompute from those tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from k12ews import warehouse
+
+# name -> the query that reads it; each names the relations it needs
+QUERIES: dict[str, str] = {
+    "literature": """
+        select flags.*, kinds.flag_kind
+        from seeds.bowers2013_dropout_flags as flags
+        join seeds.bowers2013_flag_kinds as kinds using (flag_id)
+        order by flag_id
+    """,
+    "flag_accuracy": "select * from validation.validation_flag_accuracy",
+    "base_rates": """
+        select * from validation.validation_base_rates
+        order by measure, population, benchmark_school_year
+    """,
+    "out_of_time_scores": """
+        select model_id, grade_band, outcome, decision_point, feature_set,
+               is_scoring_model, test_school_years, school_year, grade_level,
+               is_adverse_outcome, risk_probability
+        from ml.ml_out_of_time_scores
+    """,
+    "chronic_absence_by_grade": """
+        select students.school_year, students.grade_level,
+               count(*) filter (where students.is_rated_for_chronic_absence) as students,
+               count(*) filter (where students.is_chronically_absent) as chronically_absent,
+               coalesce(bool_or(points.is_complete), false) as is_complete_year
+        from ews.ews_student_year as students
+        left join ml.ml_decision_points as points
+          on points.school_year = students.school_year and points.decision_point = 'eoy'
+        group by students.school_year, students.grade_level
+        order by students.school_year, students.grade_level
+    """,
+    "current_scores": """
+        select scores.outcome, scores.grade_band, scores.school_year,
+               scores.decision_point, scores.school_id, schools.school_name,
+               scores.risk_probability, scores.risk_tier
+        from ml.ml_risk_scores as scores
+        left join core.dim_school as schools using (school_id)
+    """,
+    "group_evaluation": """
+        select * from ml.ml_model_evaluation
+        where method = 'model' and evaluation_slice = 'all grades'
+    """,
+    "as_of": "select max(as_of_date) as as_of_date from ews.ews_student_year",
+}
+
+
+class MissingWarehouseTableError(RuntimeError):
+    """The database lacks a table the report reads: the warehouse is not built."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    literature: pd.DataFrame
+    flag_accuracy: pd.DataFrame
+    base_rates: pd.DataFrame
+    out_of_time_scores: pd.DataFrame
+    chronic_absence_by_grade: pd.DataFrame
+    current_scores: pd.DataFrame
+    group_evaluation: pd.DataFrame
+    as_of: pd.DataFrame
+
+    @property
+    def as_of_date(self) -> str:
+        value = self.as_of["as_of_date"].iloc[0] if len(self.as_of) else None
+        return "unknown" if value is None or pd.isna(value) else str(value)[:10]
+
+    @property
+    def district_source(self) -> str:
+        sources = self.base_rates.get("district_source", pd.Series(dtype=str)).dropna()
+        return str(sources.iloc[0]) if len(sources) else "unknown"
+
+
+def read(con: duckdb.DuckDBPyConnection) -> ReportData:
+    frames = {}
+    for name, sql in QUERIES.items():
+        try:
+            frames[name] = con.execute(sql).df()
+        except duckdb.CatalogException as exc:
+            raise MissingWarehouseTableError(
+                f"the report reads tables the warehouse does not have ({exc}); "
+                "run `dbt build` on this database first"
+            ) from None
+    return ReportData(**frames)
+
+
+def load(db: Path) -> ReportData:
+    """The report's frames from the warehouse at ``db`` (opened read-only)."""
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no warehouse at {db}")
+    with warehouse.connect(db, read_only=True) as con:
+        return read(con)

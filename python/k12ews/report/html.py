@@ -1,0 +1,235 @@
+"""The report page: one HTML file with its figures inline, no scripts and no links out,
+so it opens offline in any browser and can be mailed or archived as one file."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from k12ews.report import roc
+from k12ews.report.data import ReportData
+
+# published flag kinds (seed bowers2013_flag_kinds) that combine several indicators
+COMBINED_KINDS = ("multiple_flags", "model")
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 72rem; padding: 0 1rem; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+.meta { color: #555; margin-top: 0; }
+figure { margin: 1.2rem 0 2rem; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.92rem; color: #333; max-width: 60rem; }
+table { border-collapse: collapse; font-size: 0.82rem; margin: 0.6rem 0 1.4rem; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25rem 0.6rem; text-align: left; }
+th { background: #f5f5f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+.fail { color: #b00020; font-weight: 600; }
+.pass { color: #1b7f3b; }
+"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    svg: str
+    caption: str
+
+
+def _fmt(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
+    return str(value)
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], css_class: str = "") -> str:
+    """An HTML table of ``frame``'s ``columns`` (column -> header), values escaped."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in columns.values())
+    rows = []
+    for r in frame.to_dict("records"):
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            cls = ' class="num"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
+            text = html.escape(_fmt(v))
+            if c == "check_result" and v in ("pass", "fail"):
+                text = f'<span class="{v}">{text}</span>'
+            cells.append(f"<td{cls}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cls = f' class="{css_class}"' if css_class else ""
+    return (
+        f'<div class="scroll"><table{cls}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def placement_section(data: ReportData) -> str:
+    """Where the graduation models sit among the published flags, and where they do not."""
+    placed = roc.place_literature(data.literature, roc.model_curves(data.out_of_time_scores))
+    known = placed[placed["is_model_better"].notna()]
+    if known.empty:
+        return (
+            "<p>No graduation model was trained on this warehouse, so the published flags "
+            "cannot be compared with one.</p>"
+        )
+    parts = []
+    for band, g in known.groupby("band", sort=False):
+        better = int(g["is_model_better"].astype(bool).sum())
+        parts.append(
+            f"the {band}-school model beats {better} of the {len(g)} flags compared with it"
+        )
+    single = known[~known["flag_kind"].isin(COMBINED_KINDS)]
+    single_text = (
+        f" Of the {len(single)} flags on a single indicator (not a combination of flags or a "
+        f"statistical model), the models beat {int(single['is_model_better'].astype(bool).sum())}."
+    )
+    not_better = known[~known["is_model_better"].astype(bool)].copy()
+    not_better["grades"] = (
+        not_better["grade_from"].astype(str) + "-" + not_better["grade_to"].astype(str)
+    )
+    not_better["shortfall"] = not_better["sensitivity"] - not_better["model_sensitivity"]
+    text = (
+        "<p>At the false positive rate of each published flag, the graduation model of the "
+        "flag's band (its end-of-year model, on the out-of-time cohort) catches more "
+        "non-graduates than the flag for "
+        f"<strong>{int(known['is_model_better'].astype(bool).sum())} of {len(known)}</strong> "
+        f"flags: {'; '.join(parts)}.{single_text}</p>"
+    )
+    if not_better.empty:
+        return text + "<p>There is no published flag the models do not beat.</p>"
+    return (
+        text + "<p>Where they do not: these published flags reach a higher sensitivity than the "
+        "model at the same or a lower false positive rate (read them with their sample in "
+        "mind: they come from other districts, years and definitions).</p>"
+        + table(
+            not_better.sort_values("shortfall", ascending=False),
+            {
+                "flag_id": "flag",
+                "study": "study",
+                "dropout_indicator": "flag in the study's words",
+                "grades": "grades",
+                "flag_kind": "kind",
+                "band": "compared with",
+                "false_positive_rate": "false positive rate",
+                "sensitivity": "flag's sensitivity",
+                "model_sensitivity": "model's sensitivity",
+            },
+            "not-beaten",
+        )
+    )
+
+
+def flags_section(data: ReportData) -> str:
+    flags = data.flag_accuracy[data.flag_accuracy["method_type"] == "flag"]
+    return table(
+        flags.sort_values(["evaluation_slice", "method"]),
+        {
+            "method": "flag",
+            "evaluation_slice": "grade",
+            "test_school_years": "cohort years",
+            "students": "students",
+            "events": "non-graduates",
+            "precision": "precision",
+            "sensitivity": "sensitivity",
+            "specificity": "specificity",
+            "literature_study": "published flag",
+            "literature_precision": "its precision",
+            "literature_sensitivity": "its sensitivity",
+            "literature_specificity": "its specificity",
+            "literature_kind_flags": "published of this kind",
+            "literature_kind_median_sensitivity": "their median sensitivity",
+            "literature_kind_median_specificity": "their median specificity",
+        },
+    )
+
+
+def models_section(data: ReportData) -> str:
+    acc = data.flag_accuracy
+    models = acc[
+        (acc["method_type"] == "model")
+        & (acc["decision_point"] == "eoy")
+        & (acc["evaluation_slice"] == "all grades")
+    ]
+    return table(
+        models.sort_values(["grade_band", "risk_threshold"]),
+        {
+            "method": "model",
+            "risk_threshold": "flagged at risk >=",
+            "test_school_years": "cohort years",
+            "students": "students",
+            "flag_rate": "flag rate",
+            "precision": "precision",
+            "sensitivity": "sensitivity",
+            "specificity": "specificity",
+        },
+    )
+
+
+def base_rates_section(data: ReportData) -> str:
+    return table(
+        data.base_rates,
+        {
+            "measure": "measure",
+            "population": "population",
+            "benchmark_school_year": "year",
+            "benchmark_value": "national",
+            "district_rate": "district",
+            "district_students": "students",
+            "tolerance": "tolerance",
+            "check_result": "result",
+            "benchmark_source": "source",
+        },
+    )
+
+
+def render(data: ReportData, figures: list[Figure], build_seconds: float | None = None) -> str:
+    figure_html = "\n".join(
+        f'<section id="{f.key}"><h2>{html.escape(f.title)}</h2>'
+        f'<figure data-plot="{f.key}">{f.svg}'
+        f"<figcaption>{html.escape(f.caption)}</figcaption></figure></section>"
+        for f in figures
+    )
+    timing = f" Built in {build_seconds:.1f} s." if build_seconds is not None else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>k12ews: validation and early-warning report</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>k12ews: validation and early-warning report</h1>
+<p class="meta">Warehouse as of {html.escape(data.as_of_date)};
+district: {html.escape(data.district_source)}.{timing}
+Every figure and table is read from the warehouse's marts (docs/report.md).</p>
+
+<h2>Where the models sit among the published flags</h2>
+{placement_section(data)}
+
+{figure_html}
+
+<h2>The project's flags beside the published flags</h2>
+<p>Precision, sensitivity and specificity for not graduating on time, on the graduation
+models' out-of-time cohorts (validation_flag_accuracy), beside the published flag with the
+same definition and grade and the median of the published flags of the same kind (Bowers,
+Sprott &amp; Taff 2013, The High School Journal 96(2):77-100).</p>
+{flags_section(data)}
+<p>The end-of-year graduation models at a few thresholds, on their whole out-of-time
+cohort:</p>
+{models_section(data)}
+
+<h2>The district beside national base rates</h2>
+<p>validation_base_rates: the district's rate, the national figure and the tolerance the
+synthetic district is held to; a failing enforced row fails <code>dbt build</code>.</p>
+{base_rates_section(data)}
+</body>
+</html>
+"""
