@@ -6,7 +6,9 @@
 --   * marks and credits: terms that ended on or before the decision date (summer marks
 --     come after the year's end, so they count from the next year on);
 --   * incidents, services, school spells: dated on or before the decision date;
---   * state tests: the latest result administered on or before the decision date;
+--   * state tests: the latest result administered on or before the decision date, and
+--     the tests of this year's window (first administration by the decision date)
+--     missed while enrolled;
 --   * the previous school year: whole-year figures from ews_student_year (finished).
 -- Student-group columns (sex, race/ethnicity, free/reduced lunch, English learner, IEP)
 -- are carried for the fairness evaluation; the models use them only when var
@@ -311,6 +313,59 @@ latest_tests as (
     group by student_id, school_year, decision_point
 ),
 
+-- The district's state test window for a grade and subject (its first administration),
+-- and the students enrolled in the district on that day, in that grade, with no result
+-- by the decision date: a missed test. A year without testing (spring 2020) has no
+-- window, so its missing results are not counted as missed.
+test_windows as (
+    select
+        school_year,
+        tested_grade_level,
+        subject,
+        min(administration_date) as window_date
+    from assessments
+    where subject in ('ELA', 'Math')
+    group by school_year, tested_grade_level, subject
+),
+
+missed_tests as (
+    select
+        decision_spine.student_id,
+        decision_spine.school_year,
+        decision_spine.decision_point,
+        count(*) as state_tests_missed_this_year
+    from decision_spine
+    inner join student_years
+        on
+            decision_spine.student_id = student_years.student_id
+            and decision_spine.school_year = student_years.school_year
+    inner join test_windows
+        on
+            decision_spine.school_year = test_windows.school_year
+            and student_years.grade_level = test_windows.tested_grade_level
+            and test_windows.window_date <= decision_spine.decision_date
+    where
+        exists (
+            select 1 from enrollments
+            where
+                enrollments.student_id = decision_spine.student_id
+                and enrollments.entry_date <= test_windows.window_date
+                and (
+                    enrollments.exit_date is null
+                    or enrollments.exit_date >= test_windows.window_date
+                )
+        )
+        and not exists (
+            select 1 from assessments
+            where
+                assessments.student_id = decision_spine.student_id
+                and assessments.school_year = decision_spine.school_year
+                and assessments.subject = test_windows.subject
+                and assessments.administration_date <= decision_spine.decision_date
+        )
+    group by decision_spine.student_id, decision_spine.school_year, decision_spine.decision_point
+),
+
 services_to_date as (
     select
         decision_spine.student_id,
@@ -420,6 +475,7 @@ final as (
         latest_tests.latest_reading_tested_grade,
         latest_tests.latest_math_level,
         latest_tests.latest_math_tested_grade,
+        coalesce(missed_tests.state_tests_missed_this_year, 0) as state_tests_missed_this_year,
         -- history and services
         this_year.times_retained,
         this_year.is_over_age_for_grade,
@@ -453,6 +509,11 @@ final as (
             decision_spine.student_id = marks_to_date.student_id
             and decision_spine.school_year = marks_to_date.school_year
             and decision_spine.decision_point = marks_to_date.decision_point
+    left join missed_tests
+        on
+            decision_spine.student_id = missed_tests.student_id
+            and decision_spine.school_year = missed_tests.school_year
+            and decision_spine.decision_point = missed_tests.decision_point
     left join earlier_credits
         on
             decision_spine.student_id = earlier_credits.student_id

@@ -48,12 +48,18 @@ ACTIONABLE: dict[str, str] = {
     "school_changes_before_this_year": "mobility",
     "latest_reading_level": "assessments",
     "latest_math_level": "assessments",
+    "state_tests_missed_this_year": "assessments",
     "times_retained": "history",
     "is_over_age_for_grade": "history",
     "service_spells_this_year_to_date": "services",
     "highest_mtss_tier_this_year_to_date": "services",
     "service_spells_before_this_year": "services",
 }
+
+# State test performance levels (seed xwalk_performance_levels: 1-4) and the value a
+# missing result takes in the models (the scale's middle; see design_frame).
+TEST_LEVELS = ("latest_reading_level", "latest_math_level")
+MISSING_TEST_LEVEL = 2.5
 
 # ews_student_year.race_ethnicity_reporting_group values (seed xwalk_race_ethnicity)
 RACE_GROUPS = (
@@ -96,7 +102,11 @@ _NOT_IN_BAND: dict[str, set[str]] = {
 }
 # grade_3_reading is predicted in K-2, before any state test.
 _NOT_FOR_OUTCOME: dict[str, set[str]] = {
-    "grade_3_reading": {"latest_reading_level", "latest_math_level"},
+    "grade_3_reading": {
+        "latest_reading_level",
+        "latest_math_level",
+        "state_tests_missed_this_year",
+    },
 }
 
 
@@ -136,6 +146,11 @@ def design_frame(features: pd.DataFrame) -> pd.DataFrame:
             out[name] = _flag(col)
         else:
             out[name] = pd.to_numeric(col, errors="coerce").astype(float)
+    for name in TEST_LEVELS:
+        # No result is not evidence of a low one: a student new to the district in a year
+        # without testing (spring 2020) has none. The middle of the four levels stands in,
+        # and state_tests_missed_this_year carries the risk of a test missed while enrolled.
+        out[name] = out[name].fillna(MISSING_TEST_LEVEL)
     earned = pd.to_numeric(f["credits_earned_to_date"], errors="coerce").astype(float)
     expected = pd.to_numeric(f["credits_expected_to_date"], errors="coerce").astype(float)
     out["credits_behind_to_date"] = (expected - earned).clip(lower=0)

@@ -237,6 +237,13 @@ def _test(subject: str, level_key: str, grade_key: str) -> Callable[[Row], str]:
     return f
 
 
+def _missed_tests(row: Row) -> str:
+    n = int(_num(row, "state_tests_missed_this_year") or 0)
+    if not n:
+        return "Has not missed a state test this year"
+    return f"Missed {_plural(n, 'state test')} this year while enrolled"
+
+
 def _retained(row: Row) -> str:
     n = int(_num(row, "times_retained") or 0)
     return "Has never repeated a grade" if not n else f"Has repeated a grade {_times(n)}"
@@ -314,6 +321,7 @@ DESCRIBERS: dict[str, Callable[[Row], str]] = {
     "school_changes_before_this_year": _earlier_changes,
     "latest_reading_level": _test("reading", "latest_reading_level", "latest_reading_tested_grade"),
     "latest_math_level": _test("math", "latest_math_level", "latest_math_tested_grade"),
+    "state_tests_missed_this_year": _missed_tests,
     "times_retained": _retained,
     "is_over_age_for_grade": _over_age,
     "service_spells_this_year_to_date": _services,

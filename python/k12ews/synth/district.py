@@ -116,6 +116,11 @@ class _Simulation:
             index="start_grade", columns="service", values="academic_effect"
         )[list(services.SERVICES)].to_numpy()
         self.notes: dict[str, object] = {}
+        # Replays of the future (k12ews.synth.futures) run a closed population of
+        # copies of chosen students: no new kindergarten class or transfers in, and only
+        # the tables they read are kept.
+        self.closed_roster = False
+        self.keep_tables: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ schools
     def _schools(self) -> None:
@@ -165,6 +170,8 @@ class _Simulation:
 
     # --------------------------------------------------------------- population
     def _emit(self, table: str, df: pd.DataFrame) -> None:
+        if self.keep_tables is not None and table not in self.keep_tables:
+            return
         self.out.setdefault(table, []).append(df)
 
     def _add_students(
@@ -294,6 +301,7 @@ class _Simulation:
         self._hs_failed: list[pd.DataFrame] = []
         # ---- 1. roster
         entry_type: dict[int, str] = {}
+        late = np.empty(0, dtype=np.int64)
         if first:
             for g in range(13):
                 n = round(self.per_grade)
@@ -308,6 +316,7 @@ class _Simulation:
             back = back[rng.random(len(back)) < 0.12]
             pop["status"][back] = ACTIVE
             entry_type.update(dict.fromkeys(back.tolist(), "REENTRY"))
+        if not first and not self.closed_roster:
             nk = round(self.per_grade * (1 + rng.normal(0, 0.02)))
             idx = self._add_students(nk, np.zeros(nk, dtype=int), y, mobile=False, over_age=0.01)
             pop["status"][idx] = ACTIVE
