@@ -3,18 +3,22 @@
 - ``small_db``: 1,300 students a year for 4 years (seconds), for integrity and dbt.
 - ``national_db`` / ``urban_db``: the default-size district of each profile
   (about 15 s each), for the realism tests that need full cohorts.
-- ``national_built``: a copy of ``national_db`` after the whole ``dbt build`` (SQL
-  layer and the dbt Python models, about 3 minutes), shared read-only by every test
-  that reads the product's marts and ML tables; a test that changes it copies it.
+- ``national_built``: the default district after the whole ``dbt build`` (SQL layer and
+  the dbt Python models, about 3 minutes), made once per run even with two xdist
+  workers, shared read-only by every test that reads the product's marts and ML
+  tables; a test that changes it copies it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import copy_db, run_dbt
+from dbt_runner import run_dbt
 
 from k12ews import warehouse
 from k12ews.synth.district import District, GenerateConfig, generate
@@ -60,8 +64,24 @@ def any_db(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="session")
-def national_built(national_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = copy_db(national_db, tmp_path_factory.mktemp("national_built"), "national.duckdb")
-    proc = run_dbt(db, db.parent, "build")
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    return db
+def national_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Built once per test run, also under ``pytest -n 2``: the first worker to ask
+    builds it in the run's shared temporary folder while holding a lock; the other
+    waits and reuses it (read-only; tests that change it copy it)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    work = root / "national_built"
+    work.mkdir(exist_ok=True)
+    db, done = work / "national.duckdb", work / "built.ok"
+    with (root / "national_built.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                db.unlink(missing_ok=True)
+                _write(generate(GenerateConfig(profile="national")), db)
+                proc = run_dbt(db, work, "build")
+                assert proc.returncode == 0, proc.stdout[-4000:]
+                done.write_text("built\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    yield db
