@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbt_runner import REPO, run_dbt
+from dbt_runner import REPO, copy_db, run_dbt
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -126,13 +126,16 @@ def test_report_loads_offline_and_draws_every_figure(
 
 @pytest.fixture(scope="module")
 def docs_site(national_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`dbt docs generate` of the built district, served over http on localhost."""
+    """`dbt docs generate` of the built district, served over http on localhost. dbt opens
+    its database for writing, which would clash with other workers' read-only connections
+    to the shared build, so it documents a copy."""
     work = tmp_path_factory.mktemp("docs")
+    db = copy_db(national_built, work, "national.duckdb")
     parsed = national_built.parent / "target" / "partial_parse.msgpack"
     if parsed.exists():  # the shared build's parse, so dbt need not parse again
         (work / "target").mkdir()
         shutil.copy(parsed, work / "target" / parsed.name)
-    proc = run_dbt(national_built, work, "docs", "generate")
+    proc = run_dbt(db, work, "docs", "generate")
     assert proc.returncode == 0, proc.stdout[-3000:]
     target = work / "target"
     assert (target / "index.html").exists()
