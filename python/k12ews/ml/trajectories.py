@@ -44,7 +44,6 @@ from threadpoolctl import threadpool_limits
 from k12ews.ml import evaluate, features, pipeline, sentences, train
 
 TIER_RANK: dict[str, int] = {"Low": 0, "Moderate": 1, "High": 2}
-ROLES = ("train", "validation", "test", "scored")
 
 COLUMNS: dict[str, str] = {
     "student_id": "object",
