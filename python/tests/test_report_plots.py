@@ -167,6 +167,35 @@ def _data(strength: float = 1.5, seed: int = 1) -> ReportData:
             "district_source": ["generated (national profile, 10000 students a year)"],
         }
     )
+    lead_time = pd.DataFrame(
+        [
+            {
+                "method": method,
+                "grade_level": g,
+                "decision_point": dp,
+                "decision_point_order": i + 1,
+                "first_identified_share": min(1.0, share * ((g - 6) * 4 + i + 1) / 8),
+                "precision_by_then": precision,
+            }
+            for method, share, precision in (
+                ("model: High tier", 0.5, 0.4),
+                ("model: risk >= 0.60", 0.3, 0.55),
+                ("baseline: balfanz_abc", 0.4, 0.25),
+            )
+            for g in (6, 7, 8, 9)
+            for i, dp in enumerate(("q1", "q2", "q3", "eoy"))
+        ]
+    )
+    statement = pd.DataFrame(
+        {
+            "by_end_of_grade": [6, 8, 9],
+            "method": "model: risk >= 0.60",
+            "share_identified": [0.15, 0.3, 0.45],
+            "precision_by_then": [0.57, 0.53, 0.53],
+            "non_graduates": 126,
+            "panel_school_years": "2019-2020",
+        }
+    )
     return ReportData(
         literature=_literature(),
         flag_accuracy=_flag_accuracy(),
@@ -175,6 +204,8 @@ def _data(strength: float = 1.5, seed: int = 1) -> ReportData:
         chronic_absence_by_grade=chronic,
         current_scores=current,
         group_evaluation=groups,
+        lead_time=lead_time,
+        lead_time_statement=statement,
         as_of=pd.DataFrame({"as_of_date": [pd.Timestamp("2023-12-01")]}),
     )
 
@@ -190,7 +221,7 @@ def _marks(fig: Figure) -> int:
 def test_every_query_has_a_frame_and_every_plot_a_unique_key() -> None:
     assert set(QUERIES) == set(ReportData.__dataclass_fields__)
     keys = [p.key for p in PLOTS]
-    assert len(keys) == len(set(keys)) == 5
+    assert len(keys) == len(set(keys)) == 6
 
 
 @pytest.mark.parametrize("plot", PLOTS, ids=lambda p: p.key)

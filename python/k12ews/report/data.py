@@ -55,6 +55,13 @@ QUERIES: dict[str, str] = {
         select * from ml.ml_model_evaluation
         where method = 'model' and evaluation_slice = 'all grades'
     """,
+    "lead_time": """
+        select method, grade_level, decision_point, decision_point_order,
+               first_identified_share, precision_by_then
+        from ml.ml_lead_time
+        order by method, grade_level, decision_point_order
+    """,
+    "lead_time_statement": "select * from ml.ml_lead_time_statement order by by_end_of_grade",
     "as_of": "select max(as_of_date) as as_of_date from ews.ews_student_year",
 }
 
@@ -72,6 +79,8 @@ class ReportData:
     chronic_absence_by_grade: pd.DataFrame
     current_scores: pd.DataFrame
     group_evaluation: pd.DataFrame
+    lead_time: pd.DataFrame
+    lead_time_statement: pd.DataFrame
     as_of: pd.DataFrame
 
     @property

@@ -2,8 +2,8 @@
 
 Each module holds one figure: a ``draw(data) -> Figure`` function and a
 ``caption(data) -> str`` that says what to read from it, wrapped in a ``Plot``. To add a
-figure (the lead time by grade, once ``ml_lead_time`` exists), write its module and add
-its ``PLOT`` to ``PLOTS``; the page, the tests and the browser check pick it up.
+figure, write its module and add its ``PLOT`` to ``PLOTS``; the page, the tests and the
+browser check pick it up.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from k12ews.report.plots import (
     calibration,
     chronic_absence,
     fairness,
+    lead_time,
     risk_by_school,
     roc_space,
 )
@@ -22,6 +23,7 @@ PLOTS: tuple[Plot, ...] = (
     calibration.PLOT,
     chronic_absence.PLOT,
     risk_by_school.PLOT,
+    lead_time.PLOT,
     fairness.PLOT,
 )
 
