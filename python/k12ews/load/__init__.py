@@ -1,7 +1,8 @@
 """Load a district's own SIS export (contract files) into ``raw``, checked.
 
 ``load_folder`` is the entry point; ``rules`` holds the checks beyond column types;
-``read`` stages files with their line numbers; ``checks`` is the set-based SQL.
+``read`` reads files with their line numbers; ``checks`` types the rows and checks each
+row, ``sets`` checks rows against other rows (set-based SQL, no loop over rows).
 """
 
 from k12ews.load.loader import FileCounts, LoadError, LoadResult, Problem, load_folder

@@ -1,32 +1,35 @@
-"""Set-based checks of one staged table (DuckDB SQL, no loop over rows).
+"""Row-level checks of one staged table, and what it loads and rejects (DuckDB SQL).
 
-For table ``t`` (staged by :mod:`k12ews.load.read` as ``_in_t``, a view over the file
-unless keyed hashes need a table):
+For table ``t`` (staged by :mod:`k12ews.load.read`):
 
-1. ``_tyb_t``: each value cast to its contract type (a value that does not cast is
-   null there, its text kept beside it) and ``_problems``: the list of row-level
-   problems (structure, type, required, range, codes, cross-column rules, school
-   year, future dates), computed in one pass. The view ``_ty_t`` adds the text of
-   the columns whose value keeps it (``_v_<column>``), rendered only when read.
-2. The set checks on the rows with no problem so far (``_sp_t``): duplicate keys,
-   references to the valid rows of the tables already checked, enrollment and
-   calendar checks, overlapping enrollment spells.
+1. ``_ty_t`` (:func:`build_typed`), typed in one pass over the file: each value cast
+   to its contract type (a value that does not cast is null) and ``_problems``, the
+   list of row-level problems (structure, type, required, range, codes, cross-column
+   rules, school year, future dates), built only for the rows that break a rule. A
+   CSV file's typed rows are stored (``_tyb_t``; ``_ty_t`` adds ``_line`` for a plain
+   read, where record k is line k + 2); a Parquet file, typed already, is read again
+   through the view. ``_rp_t`` keeps the rows with problems.
+2. The set checks (:mod:`k12ews.load.sets`) add at most one problem to each row left,
+   in ``_sp_t``; ``_rej_t`` is the lines rejected so far.
 3. ``_ok_t``, a view of the rows that load (written once, into ``raw``, when the load
-   commits), and rows appended to ``_rejects`` (one per rejected line: its first
-   problem, and all of them).
+   commits), and rows appended to ``_rejects`` (:func:`finish`: one per rejected
+   line, its first problem and all of them, with the line's original text and
+   values, read again from the file for the rejected lines only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
 
 from k12ews import contract
 from k12ews.load import rules
-from k12ews.load.read import Staged, staging_name
+from k12ews.load.read import Staged, texts
 
-Crosswalks = dict[str, str]  # seed name -> temp table of its codes (column "code")
+Crosswalks = dict[str, tuple[str, ...]]  # seed name -> its codes
+NO_DATE = "DATE '9999-12-31'"  # the last day of a spell with no exit date
 
 
 def q(name: str) -> str:
@@ -50,7 +53,8 @@ def _cast(column: contract.Column, source_type: str) -> str:
         return f"CASE WHEN regexp_full_match({s}, '[+-]?[0-9]+') THEN TRY_CAST({s} AS {target}) END"
     if target == "DOUBLE":
         return (
-            f"CASE WHEN isfinite(TRY_CAST({s} AS DOUBLE)) AND NOT regexp_matches({s}, '[xX]') "
+            f"CASE WHEN isfinite(TRY_CAST({s} AS DOUBLE)) "
+            f"AND NOT contains({s}, 'x') AND NOT contains({s}, 'X') "
             f"THEN TRY_CAST({s} AS DOUBLE) END"
         )
     if target == "DATE":
@@ -84,68 +88,92 @@ def _problem(cond: str, rule: str, column: str | None, value: str, message: str)
     )
 
 
-def row_problems(
-    table: contract.Table, staged: Staged, crosswalks: Crosswalks, as_of: dt.date
+def _src(name: str) -> str:
+    """The staged value of a column (text for CSV) beside its typed value ``name``."""
+    return q("_s_" + name)
+
+
+def _text(staged: Staged, name: str) -> str:
+    """SQL of a column's value as text, as written (CSV) or rendered (Parquet)."""
+    if staged.source_types[name].upper() == "VARCHAR":
+        return _src(name)
+    return f"CAST({_src(name)} AS VARCHAR)"
+
+
+def _code_check(column: contract.Column, codes: tuple[str, ...]) -> str:
+    """SQL true when the typed value is not one of ``codes`` (compared as text)."""
+    v = q(column.name)
+    if column.type.upper() in ("INTEGER", "BIGINT") and all(
+        c.lstrip("-").isdigit() and str(int(c)) == c for c in codes
+    ):
+        # the text of an integer is its canonical digits: compare numbers, no casts
+        return f"{v} NOT IN ({', '.join(codes)})"
+    text = v if column.type.upper() == "VARCHAR" else f"CAST({v} AS VARCHAR)"
+    return f"{text} NOT IN ({', '.join(lit(c) for c in codes)})"
+
+
+def _column_problems(
+    table: contract.Table, c: contract.Column, staged: Staged, crosswalks: Crosswalks
 ) -> list[tuple[str, str]]:
-    """(condition, struct) SQL over the typed row (``c``, text ``_v_c``): one per check."""
     out: list[tuple[str, str]] = []
-    for c in table.columns:
-        v, raw = q(c.name), q(f"_v_{c.name}")
-        if c.type.upper() != "VARCHAR":
-            out.append(
-                _problem(
-                    f"{raw} IS NOT NULL AND {v} IS NULL",
-                    "type",
-                    c.name,
-                    raw,
-                    lit(f"not {_type_words(c)}"),
-                )
+    v, text = q(c.name), _text(staged, c.name)
+    if staged.source_types[c.name].upper() != c.type.upper():
+        out.append(
+            _problem(
+                f"{_src(c.name)} IS NOT NULL AND {v} IS NULL",
+                "type",
+                c.name,
+                text,
+                lit(f"not {_type_words(c)}"),
             )
-        if c.required:
-            out.append(_problem(f"{raw} IS NULL", "required", c.name, "NULL", lit("empty")))
-        rng = rules.RANGES.get((table.name, c.name))
-        if c.name == "school_year":
-            rng = rules.SCHOOL_YEAR_RANGE
-        if rng is not None:
-            conds = []
-            if rng.low is not None:
-                conds.append(f"{v} < {rng.low}")
-            if rng.high is not None:
-                conds.append(f"{v} > {rng.high}")
-            out.append(
-                _problem(
-                    " OR ".join(conds), "range", c.name, raw, lit(f"allowed: {rng.describe()}")
-                )
+        )
+    if c.required:
+        out.append(_problem(f"{_src(c.name)} IS NULL", "required", c.name, "NULL", lit("empty")))
+    rng = rules.RANGES.get((table.name, c.name))
+    if c.name == "school_year":
+        rng = rules.SCHOOL_YEAR_RANGE
+    if rng is not None:
+        conds = []
+        if rng.low is not None:
+            conds.append(f"{v} < {rng.low}")
+        if rng.high is not None:
+            conds.append(f"{v} > {rng.high}")
+        out.append(
+            _problem(" OR ".join(conds), "range", c.name, text, lit(f"allowed: {rng.describe()}"))
+        )
+    seed = c.codes
+    if seed is None and (table.name, c.name) in rules.GRADE_COLUMNS:
+        seed = "xwalk_grade_levels"
+    if seed is not None:
+        out.append(
+            _problem(
+                f"{v} IS NOT NULL AND {_code_check(c, crosswalks[seed])}",
+                "unknown_code",
+                c.name,
+                text,
+                lit(f"not in seed {seed}: add the code and its meaning to seeds/{seed}.csv"),
             )
-        seed = c.codes
-        if seed is None and (table.name, c.name) in rules.GRADE_COLUMNS:
-            seed = "xwalk_grade_levels"
-        if seed is not None:
-            out.append(
-                _problem(
-                    f"{v} IS NOT NULL AND CAST({v} AS VARCHAR) NOT IN "
-                    f"(SELECT code FROM {crosswalks[seed]})",
-                    "unknown_code",
-                    c.name,
-                    raw,
-                    lit(f"not in seed {seed}: add the code and its meaning to seeds/{seed}.csv"),
-                )
+        )
+    fixed = rules.FIXED_CODES.get((table.name, c.name))
+    if fixed is not None:
+        out.append(
+            _problem(
+                f"{v} NOT IN ({', '.join(lit(x) for x in fixed)})",
+                "unknown_code",
+                c.name,
+                text,
+                lit(f"allowed: {', '.join(fixed)}"),
             )
-        fixed = rules.FIXED_CODES.get((table.name, c.name))
-        if fixed is not None:
-            out.append(
-                _problem(
-                    f"{v} NOT IN ({', '.join(lit(x) for x in fixed)})",
-                    "unknown_code",
-                    c.name,
-                    raw,
-                    lit(f"allowed: {', '.join(fixed)}"),
-                )
-            )
+        )
+    return out
+
+
+def _table_problems(table: contract.Table, staged: Staged, as_of: dt.date) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
     for rr in rules.ROW_RULES:
         if rr.table == table.name:
             value = " || ' ' || ".join(
-                f"{lit(col + '=')} || coalesce({q('_v_' + col)}, '')" for col in rr.columns
+                f"{lit(col + '=')} || coalesce({_text(staged, col)}, '')" for col in rr.columns
             )
             out.append(
                 _problem(
@@ -158,17 +186,13 @@ def row_problems(
             )
     for t, col in rules.SCHOOL_YEAR_DATES:
         if t == table.name:
-            m, d = rules.SCHOOL_YEAR_START
             out.append(
                 _problem(
-                    f"{q(col)} < make_date(school_year - 1, {m}, {d}) "
-                    f"OR {q(col)} >= make_date(school_year, {m}, {d})",
+                    _outside_school_year(q(col)),
                     "date_outside_school_year",
                     col,
-                    q("_v_" + col),
-                    f"'outside school year ' || school_year || ' (' || "
-                    f"make_date(school_year - 1, {m}, {d}) || ' to ' || "
-                    f"(make_date(school_year, {m}, {d}) - 1) || ')'",
+                    _text(staged, col),
+                    _school_year_words(),
                 )
             )
     for t, col in rules.FUTURE_DATES:
@@ -178,245 +202,256 @@ def row_problems(
                     f"{q(col)} > DATE '{as_of.isoformat()}'",
                     "future_date",
                     col,
-                    q("_v_" + col),
+                    _text(staged, col),
                     lit(f"after the as-of date {as_of.isoformat()}"),
                 )
             )
     return out
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection,
-    table: contract.Table,
-    staged: Staged,
-    crosswalks: Crosswalks,
-    as_of: dt.date,
-) -> None:
-    """``_ty_<t>``: typed values, their text, and the row-level problems of each row."""
+def _outside_school_year(d: str) -> str:
+    """SQL true when date ``d`` is not in the row's ``school_year``: shifted by the days
+    from the year's first day to 1 January, a date of school year Y falls in year Y."""
+    m, day = rules.SCHOOL_YEAR_START
+    assert m >= 3, "the shift below assumes the school year starts after February"
+    shift = (dt.date(2001, 1, 1) - dt.date(2000, m, day)).days
+    return f"year({d} + {shift}) <> school_year"
+
+
+def _school_year_words() -> str:
+    """SQL of the message: the school year's first and last days (no date is built, so
+    a school year out of range is reported, never an error)."""
+    m, day = rules.SCHOOL_YEAR_START
+    last = dt.date(2001, m, day) - dt.timedelta(days=1)
+    return (
+        f"'outside school year ' || school_year || ' (' || "
+        f"printf('%04d-{m:02d}-{day:02d}', school_year - 1) || ' to ' || "
+        f"printf('%04d-{last.month:02d}-{last.day:02d}', school_year) || ')'"
+    )
+
+
+def row_problems(
+    table: contract.Table, staged: Staged, crosswalks: Crosswalks, as_of: dt.date
+) -> list[tuple[str, str]]:
+    """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per check."""
+    out: list[tuple[str, str]] = []
+    for c in table.columns:
+        out += _column_problems(table, c, staged, crosswalks)
+    return out + _table_problems(table, staged, as_of)
+
+
+def typed_name(table: str) -> str:
+    return f"_ty_{table}"
+
+
+def _typed_rows(table: contract.Table, staged: Staged, source: str) -> str:
+    """SQL of the typed values of ``source`` beside the staged ones (``_s_<column>``)."""
+    keep = "" if staged.plain else "_line, _rule, _message, "
     casts = ", ".join(
-        f"{_cast(c, staged.source_types[c.name])} AS {q(c.name)}, "
-        f"CAST({q(c.name)} AS VARCHAR) AS {q('_v_' + c.name)}"
+        f"{_cast(c, staged.source_types[c.name])} AS {q(c.name)}, {q(c.name)} AS {_src(c.name)}"
         for c in table.columns
     )
+    return f"SELECT {keep}{casts} FROM ({source})"
+
+
+def _typed_select(
+    table: contract.Table,
+    staged: Staged,
+    source: str,
+    crosswalks: Crosswalks,
+    as_of: dt.date,
+) -> str:
+    """SQL of the typed rows of ``source`` with ``_problems``, their row-level problems."""
     found = row_problems(table, staged, crosswalks, as_of)
     problems = ",\n".join(p for _, p in found)
     # the list is built only for rows that break a rule: most rows pay one OR of tests
     any_problem = " OR ".join(f"coalesce({cond}, false)" for cond, _ in found)
-    struct = (
-        f"CASE WHEN _rule IS NOT NULL THEN [{{'rule': _rule, 'column_name': NULL::VARCHAR, "
-        f"'value': NULL::VARCHAR, 'message': _message}}] "
-        f"WHEN {any_problem} THEN list_filter([{problems}], lambda x: x IS NOT NULL) END"
-    )
-    # Stored: the typed values, the problems, and the original text only of the columns
-    # whose cast can lose it (a text value typed to a number or date). Where the staged
-    # type is already the contract type (Parquet, text columns), the view ``_ty_<t>``
-    # renders the text from the value when a check or a reject needs it.
-    lossy = [c.name for c in table.columns if _stores_text(c, staged)]
-    kept = ", ".join(
-        [
-            "_line",
-            "_text",
-            *(q(c.name) for c in table.columns),
-            *(q("_v_" + name) for name in lossy),
-        ]
-    )
-    rendered = "".join(
-        f", CAST({q(c.name)} AS VARCHAR) AS {q('_v_' + c.name)}"
-        for c in table.columns
-        if c.name not in lossy
-    )
-    con.execute(f"DROP VIEW IF EXISTS _ty_{table.name}")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _tyb_{table.name} AS
-        WITH typed AS (SELECT _line, _text, _rule, _message, {casts}
-                       FROM {staging_name(table.name)})
-        SELECT {kept}, {struct} AS _problems FROM typed
-        """
-    )
-    con.execute(f"CREATE TEMP VIEW _ty_{table.name} AS SELECT *{rendered} FROM _tyb_{table.name}")
+    struct = f"CASE WHEN {any_problem} THEN list_filter([{problems}], lambda x: x IS NOT NULL) END"
+    if not staged.plain:
+        struct = (
+            f"CASE WHEN _rule IS NOT NULL THEN [{{'rule': _rule, 'column_name': NULL::VARCHAR, "
+            f"'value': NULL::VARCHAR, 'message': _message}}] ELSE {struct} END"
+        )
+    keep = "" if staged.plain else "_line, "
+    kept = ", ".join(q(c.name) for c in table.columns)
+    return f"""
+        WITH typed AS ({_typed_rows(table, staged, source)})
+        SELECT {keep}{kept}, {struct} AS _problems FROM typed
+    """
 
 
-def _stores_text(column: contract.Column, staged: Staged) -> bool:
-    """Whether the typed table keeps the column's original text beside its value."""
-    return staged.source_types[column.name].upper() != column.type.upper()
+def _flagged_lines(
+    table: contract.Table,
+    staged: Staged,
+    source: str,
+    crosswalks: Crosswalks,
+    as_of: dt.date,
+) -> str:
+    """SQL of the lines of ``source`` that break a row rule, one filter per rule: a file
+    with statistics (Parquet) skips each row group where a rule cannot fail."""
+    typed = _typed_rows(table, staged, source)
+    conds = ["_rule IS NOT NULL"] + [c for c, _ in row_problems(table, staged, crosswalks, as_of)]
+    return " UNION ".join(f"SELECT _line FROM ({typed}) WHERE coalesce({c}, false)" for c in conds)
 
 
-def _set_check(
+@dataclass
+class Judged:
+    """A table's rows so far: typed in ``_ty_<t>``; ``_rp_<t>`` (line, _problems) the
+    rows that break a row rule, ``_sp_<t>`` the set problems (one per row), counted
+    here so that no query is spent asking."""
+
+    table: contract.Table
+    staged: Staged
+    typed_rows: int | None = None  # rows stored by a CSV read (None: a view)
+    row_problems: int = 0
+    set_problems: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def rejected(self) -> int:
+        return self.row_problems + self.set_problems
+
+    def alive(self) -> str:
+        """SQL condition on ``_ty_<t>``: the row has no problem so far."""
+        t = self.name
+        found = [f"_line NOT IN (SELECT line FROM _rp_{t})"] if self.row_problems else []
+        if self.set_problems:
+            found.append(f"_line NOT IN (SELECT line FROM _sp_{t})")
+        return " AND ".join(found) or "true"
+
+    def rejected_lines(self) -> str:
+        """SQL of a relation whose column ``line`` lists the rejected lines."""
+        return f"(SELECT line FROM _rp_{self.name} UNION ALL SELECT line FROM _sp_{self.name})"
+
+    def add_set_problems(self, con: duckdb.DuckDBPyConnection, select: str) -> None:
+        """Insert (line, rule, column_name, value_columns, message) rows into ``_sp_<t>``."""
+        self.set_problems += _rows(con.execute(f"INSERT INTO _sp_{self.name} {select}"))
+
+
+def _rows(result: duckdb.DuckDBPyConnection) -> int:
+    """The row count a CREATE TABLE AS or an INSERT reports."""
+    row = result.fetchone()
+    return int(row[0]) if row else 0
+
+
+def build_typed(
     con: duckdb.DuckDBPyConnection,
     table: contract.Table,
-    rule: str,
-    where: str,
-    message: str,
-    column: str,
-    value: str,
-) -> None:
-    """Add a problem to every still-valid row of ``_ty_t`` matching ``where``."""
-    con.execute(
-        f"""
-        INSERT INTO _sp_{table.name}
-        SELECT _line, {lit(rule)}, {lit(column)}, {value}, {message}
-        FROM _ty_{table.name} AS r
-        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{table.name})
-          AND ({where})
-        """
-    )
+    staged: Staged,
+    source: str,
+    crosswalks: Crosswalks,
+    as_of: dt.date,
+) -> Judged:
+    """``_ty_<t>``: the typed rows of ``source`` and their row-level problems.
 
-
-def set_checks(con: duckdb.DuckDBPyConnection, table: contract.Table) -> None:
-    """Duplicate keys, references, enrollment, calendar and overlap checks."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _sp_{table.name} "
-        "(line BIGINT, rule VARCHAR, column_name VARCHAR, value VARCHAR, message VARCHAR)"
-    )
+    A CSV file's rows are stored (``_tyb_<t>``), typed in the one pass that parses
+    them; a Parquet file is typed already, so ``_ty_<t>`` is a view over the file,
+    read again by each check (cheaper than a copy).
+    """
     t = table.name
-    for ref_col, ref_table, ref_field in table.references:
-        _set_check(
-            con,
+    select = _typed_select(table, staged, source, crosswalks, as_of)
+    judged = Judged(table, staged)
+    if staged.fmt == "csv":
+        judged.typed_rows = _rows(con.execute(f"CREATE TEMP TABLE _tyb_{t} AS {select}"))
+        # a plain read keeps file order and skips nothing: record k is line k + 2
+        line = "rowid + 2 AS _line, " if staged.plain else ""
+        con.execute(f"CREATE TEMP VIEW {typed_name(t)} AS SELECT {line}* FROM _tyb_{t}")
+        flagged = f"SELECT * FROM {typed_name(t)}"
+    else:
+        con.execute(f"CREATE TEMP VIEW {typed_name(t)} AS {select}")
+        lines = _flagged_lines(table, staged, source, crosswalks, as_of)
+        found = _rows(con.execute(f"CREATE TEMP TABLE _rpl_{t} AS {lines}"))
+        # the problems of the flagged lines only (none: an empty table of their type)
+        flagged = _typed_select(
             table,
-            "orphan_reference",
-            f"{q(ref_col)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _ok_{ref_table} AS p "
-            f"WHERE p.{q(ref_field)} = r.{q(ref_col)})",
-            lit(f"no such {ref_field} in {ref_table} (missing there, or rejected)"),
-            ref_col,
-            q("_v_" + ref_col),
+            staged,
+            f"SELECT * FROM ({source}) WHERE "
+            + (f"_line IN (SELECT _line FROM _rpl_{t})" if found else "false"),
+            crosswalks,
+            as_of,
         )
-    for tt, col in rules.INSIDE_ENROLLMENT:
-        if tt != t:
-            continue
-        if col is None:
-            inside = "e.school_year = r.school_year"
-            where_words = "school year"
-            value, column = "CAST(r.school_year AS VARCHAR)", "school_year"
-            _set_check(
-                con,
-                table,
-                "outside_enrollment",
-                "NOT EXISTS (SELECT 1 FROM _ok_enrollments AS e WHERE "
-                f"e.student_id = r.student_id AND e.school_id = r.school_id AND {inside})",
-                lit(f"the student has no enrollment at the school covering this {where_words}"),
-                column,
-                value,
-            )
-            continue
-        # a spell belongs to one school year: equality on student, school and year
-        # keeps this a hash join
-        _set_check(
-            con,
-            table,
-            "outside_enrollment",
-            "NOT EXISTS (SELECT 1 FROM _ok_enrollments AS e WHERE e.student_id = r.student_id "
-            "AND e.school_id = r.school_id AND e.school_year = r.school_year "
-            f"AND r.{q(col)} BETWEEN e.entry_date AND coalesce(e.exit_date, DATE '9999-12-31'))",
-            lit(f"the student has no enrollment at the school that school year covering {col}"),
-            col,
-            q("_v_" + col),
-        )
-    for tt, col in rules.INSTRUCTIONAL_DAY:
-        if tt != t:
-            continue
+    judged.row_problems = _rows(
         con.execute(
-            f"""
-            INSERT INTO _sp_{t}
-            SELECT r._line, 'not_instructional_day', {lit(col)}, r.{q("_v_" + col)},
-                   'not an instructional day of school ' || r.school_id
-                   || coalesce(' (' || c.calendar_event || ')', ' (no calendar day)')
-            FROM (
-                SELECT _line, school_id, {q(col)}, {q("_v_" + col)} FROM _ty_{t}
-                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
-            ) AS r
-            LEFT JOIN _ok_calendar_days AS c
-              ON c.school_id = r.school_id AND c.calendar_date = r.{q(col)}
-            WHERE c.is_instructional_day IS NOT TRUE
-            """
+            f"CREATE TEMP TABLE _rp_{t} AS SELECT _line AS line, _problems "
+            f"FROM ({flagged}) WHERE _problems IS NOT NULL"
         )
-    keys = ", ".join(q(k) for k in table.keys)
-    key_text = " || ', ' || ".join(f"coalesce({q('_v_' + k)}, '')" for k in table.keys)
-    on = " AND ".join(f"c.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.keys)
-    con.execute(
-        f"""
-        INSERT INTO _sp_{t}
-        WITH candidates AS (
-            SELECT * FROM _ty_{t}
-            WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
-        ),
-        repeated AS (
-            SELECT {keys} FROM candidates GROUP BY {keys} HAVING count(*) > 1
-        ),
-        rows AS (
-            SELECT c._line, {key_text} AS key_text,
-                   string_agg(c._line::VARCHAR, ', ' ORDER BY c._line)
-                       OVER (PARTITION BY {", ".join("c." + q(k) for k in table.keys)}) AS lines
-            FROM candidates AS c JOIN repeated AS d ON {on}
-        )
-        SELECT _line, 'duplicate_key', {lit(table.keys[-1])}, key_text,
-               'key ({", ".join(table.keys)}) repeated on lines ' || lines
-        FROM rows
-        """
     )
-    if t == "enrollments":
-        con.execute(
-            """
-            INSERT INTO _sp_enrollments
-            WITH spells AS (
-                SELECT _line, student_id, entry_date,
-                       coalesce(exit_date, DATE '9999-12-31') AS last_date,
-                       _v_entry_date
-                FROM _ty_enrollments
-                WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_enrollments)
-            ),
-            pairs AS (
-                SELECT a._line, min(b._line) AS other_line, any_value(a._v_entry_date) AS v
-                FROM spells AS a JOIN spells AS b
-                  ON a.student_id = b.student_id AND a._line <> b._line
-                 AND a.entry_date <= b.last_date AND b.entry_date <= a.last_date
-                GROUP BY a._line
-            )
-            SELECT _line, 'overlapping_enrollment', 'entry_date', v,
-                   'overlaps the spell on line ' || other_line
-            FROM pairs
-            """
-        )
+    con.execute(
+        f"CREATE TEMP TABLE _sp_{t} (line BIGINT, rule VARCHAR, column_name VARCHAR, "
+        "value_columns VARCHAR, message VARCHAR)"
+    )
+    return judged
 
 
-def finish(con: duckdb.DuckDBPyConnection, table: contract.Table, staged: Staged) -> None:
+def drop_typed(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"DROP VIEW IF EXISTS {typed_name(table)}")
+    for name in ("_tyb", "_rpl", "_rp", "_sp"):
+        con.execute(f"DROP TABLE IF EXISTS {name}_{table}")
+
+
+# ---------------------------------------------------------------- rows that load, rejects
+
+
+def finish(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
     """``_ok_<t>`` (rows that load, in file order) and this table's rows of ``_rejects``."""
-    t = table.name
-    cols = ", ".join(q(c.name) for c in table.columns)
-    text = " || ',' || ".join(f"coalesce({q('_v_' + c.name)}, '')" for c in table.columns)
+    t = judged.name
+    cols = ", ".join(q(c) for c in judged.table.column_names)
     # a view, not a copy: the rows are written once, into raw, when the load commits
-    # (in file order: _tyb_<t> holds the file's records in order)
+    # (in file order: _ty_<t> holds the file's records in order)
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW _ok_{t} AS
-        SELECT {cols} FROM _tyb_{t}
-        WHERE _problems IS NULL AND _line NOT IN (SELECT line FROM _sp_{t})
-        """
+        f"CREATE TEMP VIEW _ok_{t} AS SELECT {cols} FROM {typed_name(t)} WHERE {judged.alive()}"
     )
+    if judged.rejected:
+        _insert_rejects(con, judged)
+
+
+def _value_sql(column_lists: set[str]) -> str:
+    """SQL of a set problem's value: its columns' text (``x``), joined by ', '."""
+    cases = " ".join(
+        f"WHEN {lit(names)} THEN "
+        + " || ', ' || ".join(f"coalesce(CAST(x.{q(n)} AS VARCHAR), '')" for n in names.split(","))
+        for names in sorted(column_lists)
+    )
+    return f"CASE s.value_columns {cases} END" if cases else "NULL::VARCHAR"
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    t, staged = judged.name, judged.staged
+    rendered = " || ',' || ".join(
+        f"coalesce(CAST(x.{q(c)} AS VARCHAR), '')" for c in judged.table.column_names
+    )
+    lists = {
+        str(r[0]) for r in con.execute(f"SELECT DISTINCT value_columns FROM _sp_{t}").fetchall()
+    }
     con.execute(
         f"""
         INSERT INTO _rejects
-        WITH problems AS (
-            SELECT _line, _text, rendered, pp.problem, pp.ord
+        WITH x AS ({texts(con, staged, judged.rejected_lines())}),
+        problems AS (
+            SELECT line, pp.problem, pp.ord
             FROM (
-                SELECT _line, _text, {text} AS rendered,
-                       unnest(list_transform(_problems, lambda x, i: {{'problem': x, 'ord': i}}))
+                SELECT line,
+                       unnest(list_transform(_problems, lambda p, i: {{'problem': p, 'ord': i}}))
                            AS pp
-                FROM _ty_{t} WHERE _problems IS NOT NULL
+                FROM _rp_{t}
             )
             UNION ALL
-            SELECT r._line, r._text, {text},
-                   {{'rule': s.rule, 'column_name': s.column_name, 'value': s.value,
-                     'message': s.message}}, 1000
-            FROM _sp_{t} AS s JOIN _ty_{t} AS r ON r._line = s.line
+            SELECT s.line,
+                   {{'rule': s.rule, 'column_name': s.column_name,
+                     'value': {_value_sql(lists)}, 'message': s.message}},
+                   1000
+            FROM _sp_{t} AS s JOIN x ON x._line = s.line
         )
-        SELECT {lit(t)}, {lit(staged.file)}, _line,
+        SELECT {lit(t)}, {lit(staged.file)}, p.line,
                arg_min(problem.rule, ord), arg_min(problem.column_name, ord),
                arg_min(problem.value, ord), arg_min(problem.message, ord),
                string_agg(problem.rule || coalesce(' ' || problem.column_name, '')
                           || ': ' || problem.message, '; ' ORDER BY ord),
-               coalesce(any_value(_text), any_value(rendered))
-        FROM problems
-        GROUP BY _line
+               coalesce(any_value(x._text), any_value({rendered}))
+        FROM problems AS p JOIN x ON x._line = p.line
+        GROUP BY p.line
         """
     )

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -30,8 +31,16 @@ import duckdb
 
 from k12ews import contract, warehouse
 from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
-from k12ews.load import checks, rules
-from k12ews.load.read import FileProblem, Staged, find_files, stage, staging_name
+from k12ews.load import checks, rules, sets
+from k12ews.load.read import (
+    FileProblem,
+    Staged,
+    find_files,
+    plain_source,
+    read_carefully,
+    stage,
+    staging_name,
+)
 
 Mode = Literal["strict", "quarantine"]
 REPORT_LIMIT = 50  # problems listed in a strict-mode report (all are counted)
@@ -120,19 +129,27 @@ class LoadError(ValueError):
         super().__init__(f"{summary}\n{listed}{more}")
 
 
-def _load_crosswalks(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> checks.Crosswalks:
-    names: checks.Crosswalks = {}
+def _seed_codes(path: Path, column: str) -> tuple[str, ...]:
+    """The distinct codes in ``column`` of a seed CSV file (trimmed, blanks dropped)."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        header = [h.strip().lower() for h in next(rows, [])]
+        if column.lower() not in header:
+            raise ValueError(f"crosswalk seed {path} has no column {column}")
+        i = header.index(column.lower())
+        codes = {row[i].strip(" ") for row in rows if len(row) > i}
+    return tuple(sorted(c for c in codes if c))
+
+
+def _load_crosswalks(seeds_dir: Path) -> checks.Crosswalks:
+    """The codes of each crosswalk seed."""
+    codes: checks.Crosswalks = {}
     for seed, column in CROSSWALK_CODE_COLUMNS.items():
         path = seeds_dir / f"{seed}.csv"
         if not path.is_file():
             raise ValueError(f"crosswalk seed {path} not found (use --project-dir)")
-        p = str(path).replace("'", "''")
-        con.execute(
-            f'CREATE OR REPLACE TEMP TABLE _xw_{seed} AS SELECT DISTINCT trim("{column}") '
-            f"AS code FROM read_csv('{p}', all_varchar=true, header=true)"
-        )
-        names[seed] = f"_xw_{seed}"
-    return names
+        codes[seed] = _seed_codes(path, column)
+    return codes
 
 
 def _file_problem(p: FileProblem) -> Problem:
@@ -170,7 +187,7 @@ def load_folder(
         )
     with warehouse.connect(db_path) as con:
         con.execute(f"SET memory_limit = '{os.environ.get('K12EWS_MEMORY_LIMIT', '6GB')}'")
-        crosswalks = _load_crosswalks(con, Path(project_dir) / "seeds")
+        crosswalks = _load_crosswalks(Path(project_dir) / "seeds")
         staged: dict[str, Staged] = {}
         file_problems: list[Problem] = []
         for t in contract.TABLES:
@@ -196,10 +213,7 @@ def load_folder(
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
         for name in rules.LOAD_ORDER:
             t = contract.table(name)
-            checks.build_typed(con, t, staged[name], crosswalks, as_of)
-            staged[name].drop(con)
-            checks.set_checks(con, t)
-            checks.finish(con, t, staged[name])
+            _check_table(con, t, staged[name], crosswalks, as_of)
         result = _counts(con, staged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)
@@ -222,20 +236,52 @@ def load_folder(
     return result
 
 
+def _check_table(
+    con: duckdb.DuckDBPyConnection,
+    table: contract.Table,
+    staged: Staged,
+    crosswalks: checks.Crosswalks,
+    as_of: dt.date,
+) -> None:
+    """Type, check and judge one table's rows (tables it depends on come first)."""
+    judged = None
+    if staged.plain:
+        try:
+            judged = checks.build_typed(con, table, staged, plain_source(staged), crosswalks, as_of)
+        except duckdb.Error:
+            judged = None
+        if judged is None or judged.typed_rows != staged.rows_read:
+            # a line the plain read refused or skipped: the careful read judges it
+            checks.drop_typed(con, table.name)
+            read_carefully(con, staged, materialize=False)
+            judged = None
+    if judged is None:
+        source = f"SELECT * FROM {staging_name(table.name)}"
+        judged = checks.build_typed(con, table, staged, source, crosswalks, as_of)
+    sets.set_checks(con, judged)
+    checks.finish(con, judged)
+    if table.name == "enrollments":
+        sets.write_spells(con)  # what the checks of later tables read
+    if staged.fmt == "csv":  # a Parquet file stays the source of _ok_<table>
+        staged.drop(con)
+
+
 def _counts(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], mode: Mode) -> LoadResult:
+    loaded = dict(
+        con.execute(
+            " UNION ALL ".join(
+                f"SELECT {checks.lit(t.name)}, count(*) FROM _ok_{t.name}" for t in contract.TABLES
+            )
+        ).fetchall()
+    )
+    rejected = dict(
+        con.execute("SELECT table_name, count(*) FROM _rejects GROUP BY table_name").fetchall()
+    )
     files = []
     for t in contract.TABLES:
         s = staged[t.name]
-        loaded = con.execute(f"SELECT count(*) FROM _ok_{t.name}").fetchone()
-        rejected = con.execute(
-            "SELECT count(*) FROM _rejects WHERE table_name = ?", [t.name]
-        ).fetchone()
         counts = FileCounts(
-            t.name,
-            s.file,
-            s.rows_read,
-            int(loaded[0]) if loaded else 0,
-            int(rejected[0]) if rejected else 0,
+            t.name, s.file, s.rows_read, int(loaded[t.name]), int(rejected.get(t.name, 0))
         )
         if counts.rows_read != counts.rows_loaded + counts.rows_rejected:
             raise AssertionError(f"{s.file}: rows read != loaded + rejected ({counts})")

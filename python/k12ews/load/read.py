@@ -1,17 +1,31 @@
-"""Read one contract file into a staging table, keeping each record's line and text.
+"""Read one contract file: its header, its records in file order, their line and text.
 
-CSV files are read as physical lines first (DuckDB, one VARCHAR column, no quoting),
-so every record keeps its line number in the file (header = line 1) and its original
-text, and a line DuckDB cannot decode (not UTF-8, a control byte) is kept as a
-rejected line rather than skipped. Fields are then split in SQL: a plain split on
-commas, or a quote-aware split for lines holding a double quote. A record may not
-span lines. Every value stays text here; the checks cast it.
+A CSV file is first scanned once in Python: its physical lines (header = line 1), its
+header line, and whether any byte of it is a double quote, a control byte 0x01 or a
+NUL byte. The header is checked (:func:`check_header`). The records are then read one
+of two ways, with the same result:
 
-Parquet files are read with their own types and ``file_row_number``; their "line"
-is the 1-based row number.
+- **plain** (no double quote, no 0x01 or NUL byte, more than one column): DuckDB's
+  parallel CSV reader, comma-delimited, no quoting, every field as text, strict about
+  the number of fields and about UTF-8. Records keep file order, so record k (from 0)
+  is physical line k + 2. If the reader refuses a line, or returns anything but one
+  record per physical line after the header (a blank line, a stray carriage return),
+  the file is read the careful way instead (:func:`read_carefully`): the plain read
+  never judges a line itself.
+- **careful**: physical lines first (DuckDB, one VARCHAR column, no quoting), so every
+  record keeps its line number and text, and a line DuckDB cannot decode (not UTF-8,
+  a control byte) is kept as a rejected line rather than skipped; fields are then
+  split in SQL (a plain split on commas, or a quote-aware split for lines holding a
+  double quote). A record may not span lines.
 
-The staging table ``_in_<table>`` has ``_line``, ``_text`` (null for Parquet rows:
-rendered from the fields when a row is rejected), ``_rule`` and ``_message`` (a
+Every CSV value stays text here; the checks cast it. The original text of a line is
+read again (:func:`texts`) only for the lines that are rejected.
+
+Parquet files are read with their own types and ``file_row_number``; their "line" is
+the 1-based row number, and a rejected row's text is rendered from its fields.
+
+A careful relation (``_in_<table>``: a view, or a table when keyed hashes change its
+rows) has ``_line``, ``_text`` (null for Parquet), ``_rule`` and ``_message`` (a
 structural problem of the line, else null) and one column per contract column.
 """
 
@@ -43,20 +57,31 @@ class FileProblem(Exception):  # noqa: N818 (a problem found, not a failure of t
         return f"{self.file}{where}{col}: {self.rule}: {self.message}"
 
 
+@dataclass(frozen=True)
+class CsvScan:
+    lines: int  # physical lines: newline characters, plus one for a last line without one
+    header: bytes | None  # the first line without its line end (None: the file is empty)
+    plain: bool  # no double quote, no byte 0x01, no NUL byte anywhere in the file
+
+
 @dataclass
 class Staged:
     table: str
     file: str  # the file's name, as reports show it
     fmt: str
+    path: Path
     rows_read: int
     source_types: dict[str, str]  # contract column -> type of the staged column
     notes: list[str] = field(default_factory=list)
-    is_view: bool = False  # staged as a view over the file (read again by the checks)
-    helpers: list[str] = field(default_factory=list)  # temp tables the view reads
+    fields: list[str] = field(default_factory=list)  # CSV header, lower case
+    plain: bool = False  # CSV read by DuckDB's parallel reader (see the module doc)
+    materialized: bool = False  # _in_<table> is a table (its rows changed in place)
+    numbered: str | None = None  # CSV: SQL of (line_no, line, error_type), once read
+    helpers: list[str] = field(default_factory=list)  # temp relations to drop
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Drop the staging relation and the tables it reads."""
-        kind = "VIEW" if self.is_view else "TABLE"
+        """Drop the staging relations."""
+        kind = "TABLE" if self.materialized else "VIEW"
         con.execute(f"DROP {kind} IF EXISTS {staging_name(self.table)}")
         for t in self.helpers:
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -80,13 +105,39 @@ _READ_ERROR_RULES = {
     "INVALID ENCODING": ("encoding", "the line is not valid UTF-8"),
     "TOO MANY COLUMNS": ("control_character", "the line holds byte 0x01"),
 }
+_CHUNK = 1 << 24
 
 
-def _header_fields(file: str, header: str, table: contract.Table) -> list[str]:
-    fields = [f.strip().strip("\ufeff").lower() for f in next(csv.reader([header]))]
+def scan_csv(path: Path) -> CsvScan:
+    """Count the file's physical lines, keep its first line, and see if it is plain."""
+    count, last, first, plain = 0, b"", b"", True
+    header_done = False
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            if not header_done:
+                end = chunk.find(b"\n")
+                first += chunk if end < 0 else chunk[:end]
+                header_done = end >= 0
+            count += chunk.count(b"\n")
+            plain = plain and not (b'"' in chunk or b"\x01" in chunk or b"\x00" in chunk)
+            last = chunk[-1:]
+    lines = count + (1 if last not in (b"", b"\n") else 0)
+    return CsvScan(lines, first.removesuffix(b"\r") if lines else None, plain)
+
+
+def _header_fields(file: str, header: bytes | None) -> list[str]:
+    if header is None or not header.strip():
+        raise FileProblem(file, "empty_file", "the file has no header line", 1)
+    try:
+        text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem(file, "encoding", "the header line is not valid UTF-8", 1) from None
+    if "\x01" in text:
+        raise FileProblem(file, "control_character", "the header line holds byte 0x01", 1)
+    fields = [f.strip().strip("\ufeff").lower() for f in next(csv.reader([text]))]
     if len(fields) == 1:
         for name, delim in (("semicolon", ";"), ("tab", "\t"), ("pipe", "|")):
-            if delim in header:
+            if delim in text:
                 raise FileProblem(
                     file,
                     "wrong_delimiter",
@@ -96,14 +147,55 @@ def _header_fields(file: str, header: str, table: contract.Table) -> list[str]:
     return fields
 
 
-def physical_lines(path: Path) -> int:
-    """Lines in the file: newline characters, plus one for a last line without one."""
-    count, last = 0, b""
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 24):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (1 if last not in (b"", b"\n") else 0)
+def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
+    """Raise on a duplicate or missing required column; return notes on the rest."""
+    seen: set[str] = set()
+    for f in fields:
+        if f in seen:
+            raise FileProblem(file, "duplicate_column", f"column {f} appears twice", 1, f)
+        seen.add(f)
+    missing = [c.name for c in table.columns if c.required and c.name not in seen]
+    if missing:
+        raise FileProblem(
+            file,
+            "missing_column",
+            f"required column(s) {', '.join(missing)} absent from the header",
+            1,
+            missing[0],
+        )
+    notes = []
+    absent = [c.name for c in table.columns if not c.required and c.name not in seen]
+    if absent:
+        notes.append(f"{file}: optional column(s) {', '.join(absent)} absent: loaded as null")
+    extra = [f for f in fields if f not in set(table.column_names)]
+    if extra:
+        notes.append(f"{file}: column(s) {', '.join(extra)} not in the contract: ignored")
+    return notes
+
+
+# ---------------------------------------------------------------- the plain read
+
+
+def plain_source(staged: Staged) -> str:
+    """SQL of the file's records (contract columns, as text) in file order: the plain
+    read. Raises a ``duckdb.Error`` when read if a line is not a plain record."""
+    table = contract.table(staged.table)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(staged.fields)))
+    position = {f: i for i, f in enumerate(staged.fields)}
+    values = ", ".join(
+        f'c{position[c.name]} AS "{c.name}"'
+        if c.name in position
+        else f'NULL::VARCHAR AS "{c.name}"'
+        for c in table.columns
+    )
+    return (
+        f"SELECT {values} FROM read_csv('{_sql_path(staged.path)}', columns={{{columns}}}, "
+        "delim=',', quote='', escape='', header=false, skip=1, auto_detect=false, "
+        "strict_mode=true, null_padding=false, max_line_size=10000000)"
+    )
+
+
+# ---------------------------------------------------------------- the careful read
 
 
 def _python_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
@@ -137,92 +229,62 @@ def _python_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None
     con.unregister("_python_lines_frame")
 
 
-def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
-    """Raise on a duplicate or missing required column; return notes on the rest."""
-    seen: set[str] = set()
-    for f in fields:
-        if f in seen:
-            raise FileProblem(file, "duplicate_column", f"column {f} appears twice", 1, f)
-        seen.add(f)
-    missing = [c.name for c in table.columns if c.required and c.name not in seen]
-    if missing:
-        raise FileProblem(
-            file,
-            "missing_column",
-            f"required column(s) {', '.join(missing)} absent from the header",
-            1,
-            missing[0],
-        )
-    notes = []
-    absent = [c.name for c in table.columns if not c.required and c.name not in seen]
-    if absent:
-        notes.append(f"{file}: optional column(s) {', '.join(absent)} absent: loaded as null")
-    extra = [f for f in fields if f not in set(table.column_names)]
-    if extra:
-        notes.append(f"{file}: column(s) {', '.join(extra)} not in the contract: ignored")
-    return notes
-
-
-def stage_csv(
-    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
-) -> Staged:
-    file = path.name
-    p = _sql_path(path)
-    rj, rs = f"_rj_{table.name}", f"_rs_{table.name}"
-    for t in (rj, rs, f"_lines_{table.name}"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+def _read_lines(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
+    """Read the file's physical lines into temp tables; return the SQL numbering them
+    (line_no from 1 = the header, line, error_type of a line DuckDB could not read)."""
+    t = staged.table
+    lines, rj, rs = f"_lines_{t}", f"_rj_{t}", f"_rs_{t}"
+    for name in (lines, rj, rs):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        staged.helpers.append(name)
     # one text column per physical line: no quoting, a delimiter (0x01) no text holds
     con.execute(
-        f"CREATE TEMP TABLE _lines_{table.name} AS SELECT line FROM read_csv('{p}', "
+        f"CREATE TEMP TABLE {lines} AS SELECT line FROM read_csv('{_sql_path(staged.path)}', "
         "columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, "
         "auto_detect=false, max_line_size=10000000, "
         f"store_rejects=true, rejects_table='{rj}', rejects_scan='{rs}')"
     )
-    lines = f"_lines_{table.name}"
     counted = con.execute(
         f"SELECT (SELECT count(*) FROM {lines}), (SELECT count(DISTINCT line) FROM {rj})"
     ).fetchone()
     n_lines, bad_count = (int(counted[0]), int(counted[1])) if counted else (0, 0)
-    if n_lines + bad_count != physical_lines(path):
+    if n_lines + bad_count != staged.rows_read + 1:
         # DuckDB lost lines (seen with a control byte in a large file): read the file
         # line by line in Python instead, slower but every line is accounted for
-        _python_lines(con, path, lines)
-        numbered = f"SELECT * FROM {lines}"
-    elif bad_count:
-        # physical line numbers: lines DuckDB could not read are missing from _lines,
-        # so row k is line k + 1 + (rejected lines before it)
-        numbered = f"""
-            WITH bad AS (
-                SELECT line AS bad_line, min(error_type) AS error_type,
-                       min(csv_line) AS csv_line
-                FROM {rj} GROUP BY line
-            ),
-            steps AS (
-                SELECT bad_line - row_number() OVER (ORDER BY bad_line) AS k,
-                       count(*) OVER (ORDER BY bad_line) AS j
-                FROM bad
-            ),
-            steps_max AS (SELECT k, max(j) AS j FROM steps GROUP BY k),
-            lines AS (SELECT rowid AS k, line FROM {lines})
-            SELECT lines.k + 1 + coalesce(steps_max.j, 0) AS line_no, lines.line,
-                   NULL::VARCHAR AS error_type
-            FROM lines ASOF LEFT JOIN steps_max ON lines.k >= steps_max.k
-            UNION ALL
-            SELECT bad_line, ltrim(csv_line, chr(10) || chr(13)), error_type FROM bad
-        """
-    else:
-        numbered = f"SELECT rowid + 1 AS line_no, line, NULL::VARCHAR AS error_type FROM {lines}"
-    header_row = con.execute(
-        f"SELECT line, error_type FROM ({numbered}) WHERE line_no = 1"
-    ).fetchone()
-    if header_row is None or header_row[0] is None or not str(header_row[0]).strip():
-        if header_row is not None and header_row[1] is not None:
-            raise FileProblem(file, "encoding", "the header line is not valid UTF-8", 1)
-        raise FileProblem(file, "empty_file", "the file has no header line", 1)
-    fields = _header_fields(file, str(header_row[0]), table)
-    notes = check_header(file, fields, table)
-    n = len(fields)
-    position = {f: i + 1 for i, f in enumerate(fields)}
+        _python_lines(con, staged.path, lines)
+        return f"SELECT * FROM {lines}"
+    if not bad_count:
+        return f"SELECT rowid + 1 AS line_no, line, NULL::VARCHAR AS error_type FROM {lines}"
+    # physical line numbers: lines DuckDB could not read are missing from _lines, so
+    # row k is line k + 1 + (rejected lines before it)
+    return f"""
+        WITH bad AS (
+            SELECT line AS bad_line, min(error_type) AS error_type,
+                   min(csv_line) AS csv_line
+            FROM {rj} GROUP BY line
+        ),
+        steps AS (
+            SELECT bad_line - row_number() OVER (ORDER BY bad_line) AS k,
+                   count(*) OVER (ORDER BY bad_line) AS j
+            FROM bad
+        ),
+        steps_max AS (SELECT k, max(j) AS j FROM steps GROUP BY k),
+        lines AS (SELECT rowid AS k, line FROM {lines})
+        SELECT lines.k + 1 + coalesce(steps_max.j, 0) AS line_no, lines.line,
+               NULL::VARCHAR AS error_type
+        FROM lines ASOF LEFT JOIN steps_max ON lines.k >= steps_max.k
+        UNION ALL
+        SELECT bad_line, ltrim(csv_line, chr(10) || chr(13)), error_type FROM bad
+    """
+
+
+def _records(staged: Staged, only: str | None = None) -> str:
+    """SQL of the careful relation over the numbered lines; ``only``: a relation whose
+    column ``line`` names the lines wanted (the others are not split)."""
+    assert staged.numbered is not None
+    table = contract.table(staged.table)
+    n = len(staged.fields)
+    position = {f: i + 1 for i, f in enumerate(staged.fields)}
     # lines without a double quote (nearly all) are split on commas, the others with a
     # quote-aware regular expression; values are taken as written (no trimming)
     values = ",\n".join(
@@ -237,13 +299,9 @@ def stage_csv(
     read_messages = " ".join(
         f"WHEN error_type = '{k}' THEN '{v[1]}'" for k, v in _READ_ERROR_RULES.items()
     )
-    # a view unless the rows are to be changed in place (keyed hashes): the checks
-    # then split the lines once, as they type them
-    kind = "TABLE" if materialize else "VIEW"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP {kind} {staging_name(table.name)} AS
-        WITH numbered AS ({numbered}),
+    wanted = f" AND line_no IN (SELECT line FROM {only})" if only else ""
+    return f"""
+        WITH numbered AS ({staged.numbered}),
         split AS (
             SELECT line_no, line, error_type,
                 line IS NULL OR trim(line) = '' AS is_blank,
@@ -258,7 +316,7 @@ def stage_csv(
                 END AS f,
                 len(f) AS n_fields
             FROM numbered
-            WHERE line_no > 1
+            WHERE line_no > 1{wanted}
         )
         SELECT
             line_no AS _line,
@@ -279,24 +337,39 @@ def stage_csv(
             END AS _message,
             {values}
         FROM split
-        """
-    )
-    helpers = [lines, rj, rs]
-    if materialize:
-        for t in helpers:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-    # every physical line after the header is a record (or a rejected line)
-    rows = con.execute(f"SELECT count(*) FROM ({numbered}) WHERE line_no > 1").fetchone()
-    return Staged(
+    """
+
+
+def read_carefully(con: duckdb.DuckDBPyConnection, staged: Staged, materialize: bool) -> None:
+    """Create ``_in_<table>`` by the careful read (a table if ``materialize``)."""
+    if staged.numbered is None:
+        staged.numbered = _read_lines(con, staged)
+    kind = "TABLE" if materialize else "VIEW"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} {staging_name(staged.table)} AS {_records(staged)}")
+    staged.plain, staged.materialized = False, materialize
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
+) -> Staged:
+    scan = scan_csv(path)
+    fields = _header_fields(path.name, scan.header)
+    notes = check_header(path.name, fields, table)
+    staged = Staged(
         table=table.name,
-        file=file,
+        file=path.name,
         fmt="csv",
-        rows_read=int(rows[0]) if rows else 0,
+        path=path,
+        # every physical line after the header is a record (or a rejected line)
+        rows_read=scan.lines - 1,
         source_types={c.name: "VARCHAR" for c in table.columns},
         notes=notes,
-        is_view=not materialize,
-        helpers=[] if materialize else helpers,
+        fields=fields,
+        plain=scan.plain and len(fields) > 1 and not materialize,
     )
+    if not staged.plain:
+        read_carefully(con, staged, materialize)
+    return staged
 
 
 def stage_parquet(
@@ -338,7 +411,8 @@ def stage_parquet(
         table=table.name,
         file=file,
         fmt="parquet",
-        is_view=not materialize,
+        path=path,
+        materialized=materialize,
         rows_read=int(rows[0]) if rows else 0,
         source_types={
             c.name: "VARCHAR" if c.type.upper() == "VARCHAR" else types.get(c.name, "VARCHAR")
@@ -346,6 +420,16 @@ def stage_parquet(
         },
         notes=notes,
     )
+
+
+def texts(con: duckdb.DuckDBPyConnection, staged: Staged, wanted: str) -> str:
+    """SQL of the careful relation restricted to the lines in relation ``wanted``
+    (column ``line``): their text and each contract column's value as staged."""
+    if staged.fmt == "csv" and not staged.materialized:
+        if staged.numbered is None:
+            staged.numbered = _read_lines(con, staged)
+        return _records(staged, only=wanted)
+    return f"SELECT * FROM {staging_name(staged.table)} WHERE _line IN (SELECT line FROM {wanted})"
 
 
 def find_files(folder: Path) -> tuple[dict[str, Path], list[FileProblem]]:
@@ -377,10 +461,10 @@ def find_files(folder: Path) -> tuple[dict[str, Path], list[FileProblem]]:
 
 
 def stage(
-    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = True
+    con: duckdb.DuckDBPyConnection, table: contract.Table, path: Path, materialize: bool = False
 ) -> Staged:
-    """Stage one file as ``_in_<table>``: a table, or (``materialize=False``) a view the
-    checks read once, saving a copy of every row."""
+    """Check the file's header and prepare its records: ``materialize`` (keyed hashes
+    change the rows in place) stages them as the table ``_in_<table>``."""
     if path.suffix == ".parquet":
         return stage_parquet(con, table, path, materialize)
     return stage_csv(con, table, path, materialize)

@@ -1,0 +1,294 @@
+"""The checks of a table's rows against other rows (DuckDB SQL, no loop over rows).
+
+Run on the rows of ``_ty_<t>`` with no problem so far (see :mod:`k12ews.load.checks`),
+each row gets at most one problem, added to ``_sp_<t>``:
+
+1. references to the valid rows of the tables already checked, the enrollment and
+   the calendar checks, in that order (the first a row fails is reported);
+2. then duplicate keys among the rows left;
+3. then (enrollments) overlapping spells among the rows left.
+
+Step 1 is one pass over the table. Where a table's rows must lie inside an enrollment
+spell, that pass skips the references a row inside a valid spell passes anyway (a
+valid spell's student and school are valid rows), uses the cheapest form of each
+check, and only the rows it flags are checked in full, so the reported rule is the
+same as checking every row in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from k12ews import contract
+from k12ews.load import rules
+from k12ews.load.checks import NO_DATE, Judged, lit, q, typed_name
+
+
+@dataclass(frozen=True)
+class SetCheck:
+    """One check of row ``r`` against other tables: ``fails`` is SQL over ``r`` and
+    ``join``; ``quick_join`` and ``quick_fails``, if set, a cheaper form that flags
+    at least the rows ``fails`` flags (a row it flags is then checked in full)."""
+
+    rule: str
+    column: str
+    values: tuple[str, ...]  # the columns whose text is the reported value
+    join: str
+    fails: str
+    message: str  # SQL
+    quick_join: str | None = None
+    quick_fails: str | None = None
+    implied: bool = False  # passes whenever the row lies inside a valid enrollment spell
+
+    @property
+    def has_quick_form(self) -> bool:
+        return self.implied or self.quick_join is not None
+
+
+# the valid enrollment spells of each student, school and school year, written once
+# (after the enrollments are checked) for the tables checked against them: their number
+# and their first and last days
+SPELLS = "_spells"
+SPELLS_SQL = f"""
+    CREATE TEMP TABLE {SPELLS} AS
+    SELECT student_id, school_id, school_year, count(*) AS n,
+           min(entry_date) AS entry_date, max(coalesce(exit_date, {NO_DATE})) AS last_date
+    FROM _ok_enrollments GROUP BY student_id, school_id, school_year
+"""
+_SAME_SPELL = (
+    "ON e.student_id = r.student_id AND e.school_id = r.school_id AND e.school_year = r.school_year"
+)
+_ENROLLMENT_REFERENCES = frozenset(
+    ref for ref in contract.table("enrollments").references if ref[0] in ("student_id", "school_id")
+)
+
+
+def _reference_checks(table: contract.Table) -> list[SetCheck]:
+    inside = any(t == table.name for t, _ in rules.INSIDE_ENROLLMENT)
+    found = []
+    for i, ref in enumerate(table.references):
+        ref_col, ref_table, ref_field = ref
+        found.append(
+            SetCheck(
+                "orphan_reference",
+                ref_col,
+                (ref_col,),
+                f"LEFT JOIN (SELECT DISTINCT {q(ref_field)} AS k FROM _ok_{ref_table}) AS p{i} "
+                f"ON p{i}.k = r.{q(ref_col)}",
+                f"r.{q(ref_col)} IS NOT NULL AND p{i}.k IS NULL",
+                lit(f"no such {ref_field} in {ref_table} (missing there, or rejected)"),
+                implied=inside and ref in _ENROLLMENT_REFERENCES,
+            )
+        )
+    return found
+
+
+def _inside_spell(col: str | None) -> tuple[str, str, str]:
+    """(reported column, fails, quick fails) of the enrollment check of ``col``."""
+    if col is None:
+        return "school_year", "e.n IS NULL", "e.n IS NULL"
+    d = f"r.{q(col)}"
+    fails = (
+        f"{d} IS NULL OR NOT EXISTS (SELECT 1 FROM _ok_enrollments AS s "
+        "WHERE s.student_id = r.student_id AND s.school_id = r.school_id "
+        f"AND s.school_year = r.school_year "
+        f"AND {d} BETWEEN s.entry_date AND coalesce(s.exit_date, {NO_DATE}))"
+    )
+    # most students have one spell a year at a school; the rest are checked in full
+    quick = f"e.n IS NULL OR e.n > 1 OR {d} IS NULL OR {d} NOT BETWEEN e.entry_date AND e.last_date"
+    return col, fails, quick
+
+
+def _enrollment_checks(table: contract.Table) -> list[SetCheck]:
+    found = []
+    for t, col in rules.INSIDE_ENROLLMENT:
+        if t != table.name:
+            continue
+        column, fails, quick = _inside_spell(col)
+        words = "this school year" if col is None else f"that school year covering {col}"
+        spells = f"LEFT JOIN {SPELLS} AS e {_SAME_SPELL}"
+        found.append(
+            SetCheck(
+                "outside_enrollment",
+                column,
+                (column,),
+                spells if col is None else "",
+                fails,
+                lit(f"the student has no enrollment at the school {words}"),
+                quick_join=spells,
+                quick_fails=quick,
+            )
+        )
+    return found
+
+
+def _calendar_checks(table: contract.Table) -> list[SetCheck]:
+    found = []
+    for t, col in rules.INSTRUCTIONAL_DAY:
+        if t != table.name:
+            continue
+        # (school_id, calendar_date) is the calendar's key: one valid row at most
+        on = f"ON c.school_id = r.school_id AND c.calendar_date = r.{q(col)}"
+        found.append(
+            SetCheck(
+                "not_instructional_day",
+                col,
+                (col,),
+                f"LEFT JOIN _ok_calendar_days AS c {on}",
+                "c.is_instructional_day IS NOT TRUE",
+                "'not an instructional day of school ' || r.school_id"
+                " || coalesce(' (' || c.calendar_event || ')', ' (no calendar day)')",
+                quick_join="LEFT JOIN (SELECT school_id, calendar_date FROM _ok_calendar_days "
+                f"WHERE is_instructional_day) AS c {on}",
+                quick_fails="c.school_id IS NULL",
+            )
+        )
+    return found
+
+
+def table_checks(table: contract.Table) -> list[SetCheck]:
+    """The checks, in the order a row's first failure is reported."""
+    return _reference_checks(table) + _enrollment_checks(table) + _calendar_checks(table)
+
+
+def _first_failure(found: list[SetCheck], rows: str) -> str:
+    """SQL of (line, rule, column, value columns, message) of each row of ``rows``
+    (a relation of ``_ty_t`` rows) that fails a check: the first it fails."""
+    flags = ", ".join(f"coalesce({s.fails}, false) AS _f{i}" for i, s in enumerate(found))
+    # messages are built only for the rows that fail (most are constants)
+    messages = ", ".join(
+        f"CASE WHEN coalesce({s.fails}, false) THEN {s.message} END AS _m{i}"
+        for i, s in enumerate(found)
+    )
+    first = " ".join(f"WHEN _f{i} THEN {i}" for i in range(len(found)))
+
+    def pick(values: list[str]) -> str:
+        return "CASE k " + " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(values)) + " END"
+
+    return f"""
+        WITH flagged AS (
+            SELECT r._line, {flags}, {messages}
+            FROM ({rows}) AS r {" ".join(s.join for s in found)}
+        ),
+        failed AS (
+            SELECT *, CASE {first} END AS k FROM flagged
+            WHERE {" OR ".join(f"_f{i}" for i in range(len(found)))}
+        )
+        SELECT _line, {pick([lit(s.rule) for s in found])}, {pick([lit(s.column) for s in found])},
+               {pick([lit(",".join(s.values)) for s in found])},
+               {pick([f"_m{i}" for i in range(len(found))])}
+        FROM failed
+    """
+
+
+def write_spells(con: duckdb.DuckDBPyConnection) -> None:
+    """``_spells``, from the enrollments that load (once they are checked)."""
+    con.execute(SPELLS_SQL)
+
+
+def _flag_quickly(con: duckdb.DuckDBPyConnection, t: str, found: list[SetCheck], rows: str) -> str:
+    """Table ``_cand_<t>`` of the rows of ``rows`` the quick forms flag; return it."""
+    quick = [s for s in found if not s.implied]
+    joins = " ".join(s.quick_join or s.join for s in quick)
+    fails = " OR ".join(f"coalesce({s.quick_fails or s.fails}, false)" for s in quick)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cand_{t} AS "
+        f"SELECT r.* FROM ({rows}) AS r {joins} WHERE {fails}"
+    )
+    return f"_cand_{t}"
+
+
+def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """Add the first failed reference, enrollment or calendar check of each row."""
+    found = table_checks(judged.table)
+    if not found:
+        return
+    # the typed values only: a Parquet file's _problems would be computed again
+    cols = ", ".join(["_line", *(q(c) for c in judged.table.column_names)])
+    rows = f"SELECT {cols} FROM {typed_name(judged.name)} WHERE {judged.alive()}"
+    if any(s.has_quick_form for s in found):
+        rows = f"SELECT * FROM {_flag_quickly(con, judged.name, found, rows)}"
+    judged.add_set_problems(con, _first_failure(found, rows))
+
+
+def set_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """References, enrollment and calendar checks, then duplicate keys, then overlaps."""
+    joined_checks(con, judged)
+    duplicate_keys(con, judged)
+    if judged.name == "enrollments":
+        overlapping_spells(con, judged)
+
+
+def _repeated_hashes(con: duckdb.DuckDBPyConnection, judged: Judged) -> np.ndarray:
+    """The 64-bit hashes of the key that two or more remaining rows share (sorted in
+    NumPy: cheaper than a hash table of every key)."""
+    keys = ", ".join(q(k) for k in judged.table.keys)
+    found = con.execute(
+        f"SELECT hash({keys}) AS h FROM {typed_name(judged.name)} WHERE {judged.alive()}"
+    ).fetchnumpy()["h"]
+    hashes = np.sort(np.asarray(found, dtype=np.uint64))
+    return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+
+
+def duplicate_keys(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """Every row of a key that two or more remaining rows share."""
+    t, table = judged.name, judged.table
+    repeated = _repeated_hashes(con, judged)
+    if not len(repeated):
+        return
+    # the keys themselves decide: a hash shared by different keys is no duplicate
+    keys = ", ".join(q(k) for k in table.keys)
+    on = " AND ".join(f"c.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.keys)
+    con.register("_repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
+    judged.add_set_problems(
+        con,
+        f"""
+        WITH candidates AS (
+            SELECT _line, {keys} FROM {typed_name(t)}
+            WHERE {judged.alive()} AND hash({keys}) IN (SELECT h FROM _repeated_hashes)
+        ),
+        repeated AS (
+            SELECT {keys} FROM candidates GROUP BY {keys} HAVING count(*) > 1
+        ),
+        rows AS (
+            SELECT c._line,
+                   string_agg(c._line::VARCHAR, ', ' ORDER BY c._line)
+                       OVER (PARTITION BY {", ".join("c." + q(k) for k in table.keys)})
+                       AS lines
+            FROM candidates AS c JOIN repeated AS d ON {on}
+        )
+        SELECT _line, 'duplicate_key', {lit(table.keys[-1])}, {lit(",".join(table.keys))},
+               'key ({", ".join(table.keys)}) repeated on lines ' || lines
+        FROM rows
+        """,
+    )
+    con.unregister("_repeated_hashes")
+
+
+def overlapping_spells(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """Both spells of a student that overlap in time, among the enrollments left."""
+    judged.add_set_problems(
+        con,
+        f"""
+        WITH spells AS (
+            SELECT _line, student_id, entry_date,
+                   coalesce(exit_date, {NO_DATE}) AS last_date
+            FROM {typed_name("enrollments")}
+            WHERE {judged.alive()}
+        ),
+        pairs AS (
+            SELECT a._line, min(b._line) AS other_line
+            FROM spells AS a JOIN spells AS b
+              ON a.student_id = b.student_id AND a._line <> b._line
+             AND a.entry_date <= b.last_date AND b.entry_date <= a.last_date
+            GROUP BY a._line
+        )
+        SELECT _line, 'overlapping_enrollment', 'entry_date', 'entry_date',
+               'overlaps the spell on line ' || other_line
+        FROM pairs
+        """,
+    )
