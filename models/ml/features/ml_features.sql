@@ -343,7 +343,7 @@ missed_tests as (
         on
             decision_spine.school_year = test_windows.school_year
             and student_years.grade_level = test_windows.tested_grade_level
-            and test_windows.window_date <= decision_spine.decision_date
+            and decision_spine.decision_date >= test_windows.window_date
     where
         exists (
             select 1 from enrollments
