@@ -7,6 +7,14 @@ quarantine mode must load, put that line in ``audit.raw_rejects`` with its rule 
 original text, and account for every line of every file (read = loaded + rejected,
 and read = the file's physical lines after the header). File-level corruptions fail
 in both modes, since no row of such a file can be judged.
+
+Corruptions that cannot mask one another share a copy and one strict and one
+quarantine load (``GROUPS``): file problems of different files (all are reported),
+bad values on their own lines of leaf tables (read by the plain CSV path), broken
+lines (read by the careful path), and the rows of parent tables (students, courses,
+enrollments) whose rejection cascades, away from every row whose expected rule a
+cascade could change. Each corruption is still its own test of its own report line
+and quarantine row; a group only saves loads.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import csv
 import datetime as dt
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -350,6 +358,78 @@ CORRUPTIONS: list[Callable[[Path], Expect]] = [
     control_byte,
 ]
 
+# Corruptions applied to one copy and judged by one strict and one quarantine load, in
+# order (byte-level edits last in their file: the csv module cannot read them back).
+GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
+    # found before any file is read (all of them are reported)
+    (missing_file,),
+    (duplicate_file,),
+    # found in headers, one file each (all of them are reported)
+    (missing_column, duplicate_column, empty_file, tab_file),
+    (semicolon_file,),
+    # bad values and references on their own lines of tables nothing depends on
+    (
+        text_in_integer,
+        decimal_in_integer,
+        impossible_date,
+        nan_number,
+        orphan_student,
+        unknown_attendance_code,
+        attendance_on_weekend,
+        attendance_outside_enrollment,
+        word_in_number,
+        orphan_course,
+        unknown_term,
+        negative_credits,
+        grade_over_100,
+        earned_more_than_attempted,
+        bad_boolean,
+        school_year_out_of_range,
+        orphan_school,
+        tier_out_of_range,
+        us_date_format,
+        date_outside_school_year,
+    ),
+    # lines that cannot be split as records, and a repeated key
+    (
+        duplicate_key,
+        semicolons_on_a_line,
+        extra_field,
+        truncated_last_line,
+        control_byte,
+        non_utf8_bytes,
+        blank_line,
+    ),
+    # rows of parent tables (their children are rejected too, after them in the report)
+    (
+        required_empty,
+        future_birth_date,
+        unknown_grade_level,
+        exit_before_entry,
+        exit_code_without_date,
+        unbalanced_quote,
+    ),
+    # rejects the first student's spell, whose rows several corruptions above use
+    (overlapping_enrollment,),
+)
+
+
+@dataclass
+class Outcome:
+    """One group's loads: what each strict and quarantine load reported."""
+
+    folder: Path
+    expects: dict[str, Expect]
+    strict: LoadError
+    raw_kept: bool  # raw unchanged after the failed strict load (and quarantine, if it failed)
+    quarantine: LoadError | None = None  # a file-level group fails in quarantine mode too
+    rows_rejected: int = 0
+    rejects: dict[tuple[str, int], list[tuple[str, str, str, str]]] = field(default_factory=dict)
+    loads: list[tuple[str, int, int, int]] = field(default_factory=list)
+    raw_counts: dict[str, int] = field(default_factory=dict)
+    rejects_per_file: dict[str, int] = field(default_factory=dict)
+
+
 # ---------------------------------------------------------------- fixtures and test
 
 
@@ -387,74 +467,130 @@ def physical_lines(path: Path) -> int:
     return len(data.split(b"\n")) - (1 if data.endswith(b"\n") else 0)
 
 
+def _quarantined(outcome: Outcome, db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for file, line, rule, column, value, text in con.execute(
+            "select file, line, rule, column_name, value, original_text from audit.raw_rejects"
+        ).fetchall():
+            outcome.rejects.setdefault((file, line), []).append((rule, column, value, text))
+        outcome.loads = con.execute(
+            "select file, rows_read, rows_loaded, rows_rejected from audit.raw_loads"
+        ).fetchall()
+        outcome.raw_counts = warehouse.table_counts(con, warehouse.RAW)
+        outcome.rejects_per_file = dict(
+            con.execute("select file, count(*) from audit.raw_rejects group by file").fetchall()
+        )
+    finally:
+        con.close()
+
+
+def run_group(
+    group: tuple[Callable[[Path], Expect], ...], clean_export: Path, clean_db: Path, work: Path
+) -> Outcome:
+    """Corrupt one copy with every corruption of ``group``; load it strict, then quarantine."""
+    folder = work / "files"
+    shutil.copytree(clean_export, folder)
+    expects = {c.__name__: c(folder) for c in group}
+    db = work / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+    with pytest.raises(LoadError) as strict:
+        load_folder(folder, db, mode="strict", project_dir=REPO)
+    outcome = Outcome(folder, expects, strict.value, raw_fingerprint(db) == before)
+    if any(e.file_level for e in expects.values()):
+        with pytest.raises(LoadError) as quarantine:
+            load_folder(folder, db, mode="quarantine", project_dir=REPO)
+        outcome.quarantine = quarantine.value
+        outcome.raw_kept = outcome.raw_kept and raw_fingerprint(db) == before
+        return outcome
+    outcome.rows_rejected = load_folder(
+        folder, db, mode="quarantine", project_dir=REPO
+    ).rows_rejected
+    _quarantined(outcome, db)
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    clean_export: Path, clean_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[int], Outcome]:
+    """The outcome of group ``i``, loaded the first time a test asks for it."""
+    done: dict[int, Outcome] = {}
+
+    def outcome(i: int) -> Outcome:
+        if i not in done:
+            work = tmp_path_factory.mktemp(f"group{i}")
+            done[i] = run_group(GROUPS[i], clean_export, clean_db, work)
+        return done[i]
+
+    return outcome
+
+
+def group_of(corrupt: Callable[[Path], Expect]) -> int:
+    return next(i for i, g in enumerate(GROUPS) if corrupt in g)
+
+
 def test_the_battery_has_at_least_30_distinct_corruptions() -> None:
     assert len({c.__name__ for c in CORRUPTIONS}) == len(CORRUPTIONS) >= 30
 
 
+def test_every_corruption_is_in_exactly_one_group() -> None:
+    grouped = [c.__name__ for g in GROUPS for c in g]
+    assert sorted(grouped) == sorted(c.__name__ for c in CORRUPTIONS)
+
+
 @pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda c: c.__name__)
 def test_corruption_gives_its_error_and_its_quarantine_row(
-    corrupt: Callable[[Path], Expect], clean_export: Path, clean_db: Path, tmp_path: Path
+    corrupt: Callable[[Path], Expect], outcomes: Callable[[int], Outcome]
 ) -> None:
-    folder = tmp_path / "files"
-    shutil.copytree(clean_export, folder)
-    expect = corrupt(folder)
-    db = tmp_path / "d.duckdb"
-    shutil.copy(clean_db, db)
-    before = raw_fingerprint(db)
+    outcome = outcomes(group_of(corrupt))
+    expect = outcome.expects[corrupt.__name__]
 
     # strict: fails, names file, line, column, value and rule; raw untouched
-    with pytest.raises(LoadError) as info:
-        load_folder(folder, db, mode="strict", project_dir=REPO)
+    error = outcome.strict
     matches = [
         p
-        for p in info.value.problems
+        for p in error.problems
         if p.file == expect.file and p.rule == expect.rule and p.line == expect.line
     ]
-    assert matches, f"{expect} not in:\n{info.value}"
+    assert matches, f"{expect} not in:\n{error}"
     p = matches[0]
     if expect.column is not None:
         assert p.column == expect.column, p
     if expect.value is not None:
         assert p.value == expect.value, p
         assert repr(expect.value) in str(p)
-    assert expect.file in str(info.value) and expect.rule in str(info.value)
-    assert raw_fingerprint(db) == before
+    assert expect.file in str(error) and expect.rule in str(error)
+    assert outcome.raw_kept
 
     if expect.file_level:
-        with pytest.raises(LoadError, match=expect.rule):
-            load_folder(folder, db, mode="quarantine", project_dir=REPO)
-        assert raw_fingerprint(db) == before
+        assert outcome.quarantine is not None
+        assert expect.rule in str(outcome.quarantine)
         return
 
     # quarantine: loads; the intended row is quarantined with its rule and text
-    result = load_folder(folder, db, mode="quarantine", project_dir=REPO)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        rejects = con.execute(
-            "select rule, column_name, value, original_text from audit.raw_rejects "
-            "where file = ? and line = ?",
-            [expect.file, expect.line],
-        ).fetchall()
-        assert rejects, f"line {expect.line} of {expect.file} not quarantined"
-        rule, column, value, text = rejects[0]
-        assert rule == expect.rule
-        if expect.column is not None:
-            assert column == expect.column
-        if expect.value is not None:
-            assert value == expect.value
-        assert text
-        loads = con.execute(
-            "select file, rows_read, rows_loaded, rows_rejected from audit.raw_loads"
-        ).fetchall()
-        counts = warehouse.table_counts(con, warehouse.RAW)
-        n_rejects = dict(
-            con.execute("select file, count(*) from audit.raw_rejects group by file").fetchall()
-        )
-    finally:
-        con.close()
-    assert result.rows_rejected >= 1
-    for file, read, loaded, rejected in loads:
+    rejects = outcome.rejects.get((expect.file, expect.line))
+    assert rejects, f"line {expect.line} of {expect.file} not quarantined"
+    rule, column, value, text = rejects[0]
+    assert rule == expect.rule
+    if expect.column is not None:
+        assert column == expect.column
+    if expect.value is not None:
+        assert value == expect.value
+    assert text
+
+
+@pytest.mark.parametrize("i", range(len(GROUPS)), ids=lambda i: GROUPS[i][0].__name__)
+def test_quarantine_accounts_for_every_line_of_every_file(
+    i: int, outcomes: Callable[[int], Outcome]
+) -> None:
+    outcome = outcomes(i)
+    if outcome.quarantine is not None:
+        return  # a file-level problem: nothing loads
+    assert outcome.rows_rejected >= len(outcome.expects)
+    for file, read, loaded, rejected in outcome.loads:
         assert read == loaded + rejected, file
-        assert rejected == n_rejects.get(file, 0), file
-        assert counts[file.rsplit(".", 1)[0]] == loaded, file
-        assert read == physical_lines(folder / file) - 1, f"{file}: a line went uncounted"
+        assert rejected == outcome.rejects_per_file.get(file, 0), file
+        assert outcome.raw_counts[file.rsplit(".", 1)[0]] == loaded, file
+        assert read == physical_lines(outcome.folder / file) - 1, f"{file}: a line went uncounted"
