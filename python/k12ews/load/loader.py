@@ -1,14 +1,17 @@
 """Load a folder of contract files into ``raw``: strict (default) or quarantine.
 
-1. Find one file per contract table (``<table>.csv`` or ``<table>.parquet``) and read
-   each into a staging table (:mod:`k12ews.load.read`); file-level problems (missing
-   file or column, empty file, wrong delimiter) fail the load in either mode, since
-   no row of such a file can be judged.
-2. Optionally replace student identifiers with keyed hashes (:mod:`k12ews.privacy`).
-3. Check the tables in dependency order (:data:`k12ews.load.rules.LOAD_ORDER`,
-   :mod:`k12ews.load.checks`): a row whose parent row is rejected is rejected too
-   (``orphan_reference``, ``outside_enrollment``, ``not_instructional_day``), so
-   what loads is always consistent.
+1. Find one file per contract table (``<table>.csv`` or ``<table>.parquet``) and check
+   its header (:mod:`k12ews.load.read`); file-level problems (missing file or column,
+   empty file, wrong delimiter) fail the load in either mode, since no row of such a
+   file can be judged.
+2. Optionally replace student identifiers with keyed hashes (:mod:`k12ews.privacy`):
+   the files are then staged as tables, changed in place.
+3. Type and check the tables in dependency order (:data:`k12ews.load.rules.LOAD_ORDER`;
+   :mod:`k12ews.load.checks` for each row, :mod:`k12ews.load.sets` against other
+   rows): a row whose parent row is rejected is rejected too (``orphan_reference``,
+   ``outside_enrollment``, ``not_instructional_day``), so what loads is always
+   consistent. A plain CSV file is read once, by DuckDB's parallel reader; if that
+   reader refuses or skips a line, the file is read line by line instead.
 4. Strict: any rejected row fails the load with a report naming file, line, column,
    value and rule, and nothing is written. Quarantine: valid rows load and every
    rejected row goes to ``audit.raw_rejects`` with its file, line, rule, message and
