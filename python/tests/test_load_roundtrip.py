@@ -13,6 +13,7 @@ data.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -119,6 +120,28 @@ def test_export_then_load_gives_back_the_raw_tables(
         key=lambda r: r[0],
     )
     assert sorted(types, key=lambda r: r[0]) == expected
+
+
+def test_crlf_line_ends_and_quoted_fields_load_the_same_rows(
+    small_db: Path, exports: dict[str, Path], tmp_path: Path
+) -> None:
+    """Windows line ends (read by DuckDB's parallel reader) and fields quoted without
+    need (read line by line) give back the same raw tables."""
+    folder = tmp_path / "files"
+    shutil.copytree(exports["csv"], folder)
+    events = folder / "attendance_events.csv"
+    events.write_bytes(events.read_bytes().replace(b"\n", b"\r\n"))
+    students = folder / "students.csv"
+    with students.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    with students.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n").writerows(
+            [[v or None for v in row] for row in rows]
+        )
+    db = tmp_path / "crlf.duckdb"
+    result = load_folder(folder, db, project_dir=REPO)
+    assert result.rows_rejected == 0
+    assert _differences(small_db, db, ("raw",)) == []
 
 
 def _dbt(work: Path, *args: str) -> subprocess.Popen[str]:
