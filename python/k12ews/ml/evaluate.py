@@ -29,6 +29,16 @@ from k12ews.ml import metrics
 
 SHARES = (0.05, 0.10, 0.20)
 
+# The baselines' thresholds when the dbt vars do not set them (dbt_project.yml vars of the
+# same names).
+DEFAULT_BASELINE_SETTINGS: Mapping[str, float] = {
+    "abc_attendance_rate_threshold": 0.80,
+    "chronic_absence_threshold": 0.10,
+    "chronic_absence_min_enrolled_days": 10,
+    "on_track_min_credits": 5,
+    "on_track_max_core_semester_failures": 1,
+}
+
 
 def baseline_scores(rows: pd.DataFrame, settings: Mapping[str, float]) -> dict[str, pd.Series]:
     """Each baseline's score (higher = riskier; NaN where the baseline is not defined)."""

@@ -54,13 +54,7 @@ class LeadTimeSettings:
     min_precision: float = 0.5
     statement_grades: Sequence[int] = (6, 8, 9)
     baseline_settings: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "abc_attendance_rate_threshold": 0.80,
-            "chronic_absence_threshold": 0.10,
-            "chronic_absence_min_enrolled_days": 10,
-            "on_track_min_credits": 5,
-            "on_track_max_core_semester_failures": 1,
-        }
+        default_factory=lambda: dict(evaluate.DEFAULT_BASELINE_SETTINGS)
     )
 
     @classmethod

@@ -49,13 +49,7 @@ class Settings:
         default_factory=lambda: DEFAULT_TIERS
     )
     baseline_settings: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "abc_attendance_rate_threshold": 0.80,
-            "chronic_absence_threshold": 0.10,
-            "chronic_absence_min_enrolled_days": 10,
-            "on_track_min_credits": 5,
-            "on_track_max_core_semester_failures": 1,
-        }
+        default_factory=lambda: dict(evaluate.DEFAULT_BASELINE_SETTINGS)
     )
     top_factors: int = 3
 
