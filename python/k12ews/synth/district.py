@@ -51,6 +51,20 @@ SUSPENSION_ENGAGEMENT_COST = 0.35
 
 
 @dataclass(frozen=True)
+class ServiceOverride:
+    """A counterfactual for replays of the future (k12ews.synth.counterfactuals): in
+    the given quarters of school year ``year``, each student whose
+    ``pop["service_override"]`` names a service (its index in services.SERVICES) is
+    given it if ``force`` (when present, in an eligible grade and not yet served this
+    year), else is kept from starting it. Every other draw follows the generator's own
+    rules: other services, other quarters and later years are usual care."""
+
+    year: int
+    quarters: tuple[int, ...]
+    force: bool
+
+
+@dataclass(frozen=True)
 class GenerateConfig:
     students: int = 10_000
     years: int = 12
@@ -121,6 +135,7 @@ class _Simulation:
         # the tables they read are kept.
         self.closed_roster = False
         self.keep_tables: frozenset[str] | None = None
+        self.override: ServiceOverride | None = None
 
     # ------------------------------------------------------------------ schools
     def _schools(self) -> None:
@@ -215,6 +230,7 @@ class _Simulation:
             extra_years=np.zeros(n, dtype=np.int8),
             elective=rng.integers(0, 6, n).astype(np.int8),
             gifted=np.zeros(n, dtype=bool),
+            service_override=np.full(n, -1, dtype=np.int8),
         )
         start = len(self.pop.get("grade", []))
         if not self.pop:
@@ -606,7 +622,12 @@ class _Simulation:
                     p.service_intercept,
                 )
                 elig = present & ~served[:, sv] & services.eligible_grades(sv, grade)
-                got = np.flatnonzero(services.draw_assignments(rng, logit, elig))
+                starts = services.draw_assignments(rng, logit, elig)
+                ov = self.override
+                if ov is not None and ov.year == y and q in ov.quarters:
+                    chosen = pop["service_override"][ri] == sv
+                    starts = (starts | (chosen & elig)) if ov.force else (starts & ~chosen)
+                got = np.flatnonzero(starts)
                 if not len(got):
                     continue
                 served[got, sv] = True
