@@ -192,6 +192,34 @@ def test_effect_estimates_read_the_effects_models_own_names():
     assert est["effect_ci_high"].notna().all()
 
 
+def test_effect_timing_pooled_or_the_start_quarters_own_row():
+    e = _effects()
+    q2 = (e["service"] == "MENTOR") & (e["start_quarter"] == 2)
+    e.loc[q2, "ci_high"] = 0.01  # quarter 2's own estimate is not sure
+    q3 = (e["service"] == "TUTOR") & (e["start_quarter"] == 3)
+    e.loc[q3, "effect_log_odds"] = np.nan  # quarter 3 not estimated
+    est = plan.effect_estimates(e)
+    students = _students([_student("a"), _student("b", decision_point="q2")])
+    hist = _history()
+
+    def helpful(timing: str) -> dict[str, set[str]]:
+        settings = plan.PlanSettings(effect_timing=timing)
+        c = plan.candidates(students, est, hist, XWALK, settings)
+        c = c[c["is_helpful"]]
+        return c.groupby("student_id")["service"].agg(set).to_dict()
+
+    assert "MENTOR" in helpful("pooled")["a"] and "MENTOR" not in helpful("start_quarter")["a"]
+    # no estimate for quarter 3: the pooled row stands in
+    assert "TUTOR" in helpful("start_quarter")["b"]
+    by_start = plan._estimate_for_start(est, "start_quarter")
+    tutor_q3 = by_start[(by_start["service"] == "TUTOR") & (by_start["start_quarter"] == 3)]
+    assert tutor_q3["effect_start_quarter"].isna().all()
+    pooled = plan._estimate_for_start(est, "pooled")
+    assert pooled["effect_start_quarter"].isna().all()
+    with pytest.raises(ValueError, match="effect timing"):
+        plan._estimate_for_start(est, "next")
+
+
 def test_only_services_that_clearly_help_are_suggested():
     cands = _cands(_students([_student("a", absence_rate=0.2, is_gifted=True)]))
     counsel = cands[cands["service"] == "COUNSEL"]

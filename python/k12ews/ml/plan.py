@@ -21,9 +21,13 @@ The rules (docs/intervention_plan.md explains them for school staff):
   the ``attendance`` domain only for students who missed at least
   ``attendance_min_absence_rate`` of their school days so far.
 - **Which services can be suggested**: those whose estimated effect
-  (``ml_intervention_effects``) of starting in the next quarter, for the band of the
-  starting grade and the student's outcome, lowers the risk with 95% confidence (the upper
-  end of its 95% interval on the risk difference is below zero).
+  (``ml_intervention_effects``), for the band of the starting grade and the student's
+  outcome, lowers the risk with 95% confidence (the upper end of its 95% interval on the
+  risk difference is below zero). ``effect_timing`` says which band row: ``pooled``
+  (default) the row pooled over the start quarters, ``start_quarter`` the row of the
+  quarter the service would start in (the next one); each falls back to the other where
+  its row was not estimated. A quarter's row rests on about a quarter of the starts, so
+  its interval is about twice as wide.
 - **Benefit** of a service for a student: ``risk - expit(logit(risk) + effect_log_odds)``,
   the fall in the student's own probability when the band's average effect on the
   log-odds is applied to it. The student's suggested service is the one with the largest
@@ -70,6 +74,7 @@ class PlanSettings:
     caseload_per_counsellor_per_term: int = 20
     attendance_min_absence_rate: float = 0.08
     top_reasons: int = 3
+    effect_timing: str = "pooled"
 
     @classmethod
     def from_json(cls, text: str | None) -> PlanSettings:
@@ -88,6 +93,7 @@ class PlanSettings:
                 d.get("attendance_min_absence_rate", base.attendance_min_absence_rate)
             ),
             top_reasons=int(d.get("top_reasons", base.top_reasons)),
+            effect_timing=str(d.get("effect_timing", base.effect_timing)),
         )
 
 
@@ -201,20 +207,45 @@ def is_helpful(estimates: pd.DataFrame) -> pd.Series:
     )
 
 
-def _estimate_for_start(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Estimates keyed by service x outcome x band x start quarter 1-4: the quarter's own
-    row, else the row pooled over quarters."""
+EFFECT_TIMINGS = ("pooled", "start_quarter")
+
+
+def _estimate_for_start(estimates: pd.DataFrame, timing: str = "pooled") -> pd.DataFrame:
+    """Estimates keyed by service x outcome x band x start quarter 1-4, with
+    ``effect_start_quarter`` saying which row was read (null: pooled over quarters).
+    ``pooled``: the row pooled over the quarters, else the quarter's own row;
+    ``start_quarter``: the quarter's own row, else the pooled one."""
+    if timing not in EFFECT_TIMINGS:
+        raise ValueError(f"effect timing must be one of {EFFECT_TIMINGS}, not {timing!r}")
     keys = ["service", "outcome", "grade_band"]
     quarters = pd.DataFrame({"start_quarter": pd.array([1, 2, 3, 4], dtype="Int64")})
     grid = estimates[keys].drop_duplicates().merge(quarters, how="cross")
-    own = estimates[estimates["start_quarter"].notna()]
-    pooled = estimates[estimates["start_quarter"].isna()].drop(columns="start_quarter")
-    out = grid.merge(own, how="left", on=[*keys, "start_quarter"], validate="1:1")
-    filled = grid.merge(pooled, how="left", on=keys, validate="m:1")
-    missing = out["effect_log_odds"].isna()
-    value_columns = [c for c in ESTIMATE_COLUMNS if c not in [*keys, "start_quarter"]]
-    out.loc[missing, value_columns] = filled.loc[missing, value_columns].to_numpy()
-    return out.dropna(subset=["effect_log_odds"])
+    est = estimates[estimates["effect_log_odds"].notna()]
+    by_quarter = est[est["start_quarter"].notna()].copy()
+    by_quarter["effect_start_quarter"] = by_quarter["start_quarter"]
+    own = grid.merge(
+        by_quarter,
+        how="left",
+        on=[*keys, "start_quarter"],
+        validate="1:1",
+    )
+    pooled = grid.merge(
+        est[est["start_quarter"].isna()]
+        .drop(columns="start_quarter")
+        .assign(effect_start_quarter=pd.NA),
+        how="left",
+        on=keys,
+        validate="m:1",
+    )
+    first, second = (pooled, own) if timing == "pooled" else (own, pooled)
+    missing = first["effect_log_odds"].isna()
+    out = first.copy()
+    out["effect_start_quarter"] = out["effect_start_quarter"].astype("Int64")
+    value_columns = [c for c in out.columns if c not in [*keys, "start_quarter"]]
+    for c in value_columns:
+        out.loc[missing, c] = second.loc[missing, c]
+    out["effect_start_quarter"] = out["effect_start_quarter"].astype("Int64")
+    return out.dropna(subset=["effect_log_odds"]).reset_index(drop=True)
 
 
 # --- who fits which service ---------------------------------------------------------------
@@ -311,7 +342,9 @@ def candidates(
         & ((c["service_domain"] != GIFTED_DOMAIN) | gifted)
     )
     c = c[fits.to_numpy()].drop(columns=["_offered", "_running"])
-    est = _estimate_for_start(estimates).rename(columns={"grade_band": "start_grade_band"})
+    est = _estimate_for_start(estimates, settings.effect_timing).rename(
+        columns={"grade_band": "start_grade_band"}
+    )
     c = c.astype({"start_quarter": "Int64"}).merge(
         est, how="inner", on=["service", "outcome", "start_grade_band", "start_quarter"]
     )
@@ -377,8 +410,10 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
     )
     band = BAND_WORDS.get(str(row["start_grade_band"]), str(row["start_grade_band"]))
     after = float(row["risk_probability"]) - float(row["benefit"])
+    q = row["effect_start_quarter"]
+    when = "in any quarter of the year" if pd.isna(q) else f"in quarter {int(q)}"
     text = (
-        f"{lead}. Among {band} students who started it in quarter {int(row['start_quarter'])}, "
+        f"{lead}. Among {band} students who started it {when}, "
         f"it lowered the chance of {OUTCOME_WORDS[str(row['outcome'])]} by "
         f"{_points(-float(row['effect']))} points on average (95% interval "
         f"{_points(-float(row['effect_ci_high']))} to {_points(-float(row['effect_ci_low']))}); "
@@ -436,6 +471,7 @@ PLAN_COLUMNS = {
     "effect_ci_low_points": "float64",
     "effect_ci_high_points": "float64",
     "effect_log_odds": "float64",
+    "effect_start_quarter": "Int64",
     "effect_n_treated": "Int64",
     "effect_key": "string",
     "helpful_services_count": "int64",
