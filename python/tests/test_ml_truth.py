@@ -85,34 +85,43 @@ def test_every_test_student_has_a_true_probability(scored: dict[str, pd.DataFram
         assert (t["labelled_replicas"].fillna(0) >= REPLICAS // 4).mean() > 0.99
 
 
-@pytest.mark.xfail(
+# The middle-school model misses by a hair in its top decile. Its level is pooled over its
+# three known cohorts (pipeline.POOLED_LEVEL_OUTCOMES) and its slope comes from its one
+# validation cohort; the true risk of the middle-school cohorts fell (2016-2018 to
+# 2019-2020) while their observed rates rose by chance, and even a Platt fit to the test
+# cohorts' own outcomes misses the truth by 0.029 there (docs/risk_models.md).
+MIDDLE_XFAIL = pytest.mark.xfail(
     strict=True,
-    reason="measured 2026-11-26: the top decile misses the truth by +0.035 (high, test "
-    "2022-2023) and +0.044 (middle, test 2019-2020); Platt calibration on one validation "
-    "cohort (2021; 2018) does not transfer to the test years (docs/risk_models.md)",
+    reason="measured 2026-11-26: middle school (test 2019-2020) top decile predicted 0.504 "
+    "vs true 0.474 (+0.0305; was +0.044 before the level was pooled); high school passes "
+    "(docs/risk_models.md)",
 )
-def test_scores_agree_with_the_truth_in_every_decile(scored: dict[str, pd.DataFrame]) -> None:
+
+
+@pytest.mark.parametrize("band", ["high", pytest.param("middle", marks=MIDDLE_XFAIL)])
+def test_scores_agree_with_the_truth_in_every_decile(
+    scored: dict[str, pd.DataFrame], band: str
+) -> None:
+    t = scored[band].dropna(subset=["true_probability_not_on_time"])
+    y = t["y"].to_numpy().astype(int)
+    p = t["risk_probability"].to_numpy()
+    truth = t["true_probability_not_on_time"].to_numpy()
+    print(
+        f"{band} on-time graduation, test {t['school_year'].min()}-"
+        f"{t['school_year'].max()}, n {len(t)}: model AUC {roc_auc_score(y, p):.3f}, "
+        f"true-probability AUC {roc_auc_score(y, truth):.3f} (same students)"
+    )
+    decile = pd.qcut(pd.Series(p).rank(method="first"), 10, labels=False).to_numpy()
     failures = []
-    for band, t in scored.items():
-        t = t.dropna(subset=["true_probability_not_on_time"])
-        y = t["y"].to_numpy().astype(int)
-        p = t["risk_probability"].to_numpy()
-        truth = t["true_probability_not_on_time"].to_numpy()
+    for d in range(10):
+        m = decile == d
+        gap = p[m].mean() - truth[m].mean()
         print(
-            f"{band} on-time graduation, test {t['school_year'].min()}-"
-            f"{t['school_year'].max()}, n {len(t)}: model AUC {roc_auc_score(y, p):.3f}, "
-            f"true-probability AUC {roc_auc_score(y, truth):.3f} (same students)"
+            f"  decile {d + 1}: predicted {p[m].mean():.3f}, true {truth[m].mean():.3f}, "
+            f"observed {y[m].mean():.3f}, n {m.sum()}"
         )
-        decile = pd.qcut(pd.Series(p).rank(method="first"), 10, labels=False).to_numpy()
-        for d in range(10):
-            m = decile == d
-            gap = p[m].mean() - truth[m].mean()
-            print(
-                f"  decile {d + 1}: predicted {p[m].mean():.3f}, true {truth[m].mean():.3f}, "
-                f"observed {y[m].mean():.3f}, n {m.sum()}"
-            )
-            if abs(gap) > DECILE_TOLERANCE:
-                failures.append((band, d + 1, round(gap, 3)))
+        if abs(gap) > DECILE_TOLERANCE:
+            failures.append((d + 1, round(gap, 4)))
     assert not failures, failures
 
 

@@ -37,6 +37,34 @@ def test_contributions_plus_base_reproduce_the_calibrated_output(candidate: trai
     assert np.argmax(np.abs(contrib).mean(axis=0)) == 0
 
 
+def test_a_pooled_level_keeps_the_validation_slope_and_the_explanations_exact():
+    x, y = _data()
+    rng = np.random.default_rng(7)
+    # the validation cohort is an unusual year: its outcome is more common than the model's
+    shifted = 1.2 * x[:, 0] - 0.8 * np.nan_to_num(x[:, 2]) + 0.6 * (x[:, 1] > 0.5) - 0.4
+    y_va = (rng.random(len(x)) < 1 / (1 + np.exp(-shifted)))[2000:2500].astype(float)
+    cand = train.CANDIDATES[0]
+    est = train.fit_candidate(cand, x[:2000], y[:2000], seed=0)
+    args = (cand, est, x[:2000], x[2000:2500], y_va, list("abcd"))
+    plain = train.calibrate(*args)
+    pooled = train.calibrate(*args, y_train=y[:2000])
+    assert pooled.platt_slope == plain.platt_slope
+    # the level is the pooled one: as many events predicted as the two cohorts had
+    learn = np.vstack([x[:2000], x[2000:2500]])
+    events = y[:2000].sum() + y_va.sum()
+    assert abs(pooled.predict_proba(learn).sum() - events) < 1e-6
+    # between the training cohort's level (about 0) and the unusual validation cohort's
+    assert 0 < pooled.platt_intercept < plain.platt_intercept
+    total = pooled.explainer.calibrated_base_value + pooled.contributions(x[2500:]).sum(axis=1)
+    assert np.abs(total - pooled.calibrated_logit(x[2500:])).max() < 1e-6
+    chosen = train.choose_and_calibrate(
+        x[:2000], y[:2000], x[2000:2500], y_va, list("abcd"), seed=0, pooled_level=True
+    )
+    assert abs(chosen.predict_proba(learn).sum() - events) < 1e-6
+    with pytest.raises(ValueError, match="both outcomes"):
+        train.pooled_level(np.zeros(10), np.zeros(10), 1.0)
+
+
 def test_a_model_with_interactions_is_refused_not_explained_approximately():
     x, y = _data()
     est = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(x, y)

@@ -9,8 +9,13 @@ Candidates (all additive, so every score has an exact explanation, see ``explain
   each indicator's shape (thresholds, plateaus) instead of a straight line.
 
 The candidate with the best ROC AUC on the validation cohort is kept and Platt-calibrated
-on that cohort (a * log-odds + b, which keeps the explanations exact); the test cohorts
-are not touched until evaluation.
+(a * log-odds + b, which keeps the explanations exact); the test cohorts are not touched
+until evaluation. The slope a is always measured on the validation cohort, the only one
+the kept model has not learnt from, so it says how far the model's log-odds can be
+trusted out of time. The level b is measured there too, or, for outcomes whose level one
+cohort pins down poorly (``calibrate(..., y_train=...)``; the pipeline's
+``POOLED_LEVEL_OUTCOMES``), refitted with that slope on the training and validation
+cohorts together (docs/risk_models.md, "Checked against the truth").
 """
 
 from __future__ import annotations
@@ -130,6 +135,25 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def pooled_level(logit: np.ndarray, y: np.ndarray, slope: float, start: float = 0.0) -> float:
+    """The intercept b that makes ``sigmoid(slope * logit + b)`` predict as many events as
+    ``y`` has: the maximum-likelihood intercept with the slope held (Newton's method on a
+    concave one-dimensional likelihood)."""
+    z = slope * np.asarray(logit, dtype=float)
+    y = np.asarray(y, dtype=float)
+    events = float(y.sum())
+    if not 0 < events < len(y):
+        raise ValueError("the level needs both outcomes")
+    b = float(start)
+    for _ in range(100):
+        p = sigmoid(z + b)
+        step = (events - float(p.sum())) / max(float(np.sum(p * (1 - p))), 1e-12)
+        b += float(np.clip(step, -2.0, 2.0))
+        if abs(step) < 1e-12:
+            break
+    return b
+
+
 @dataclass
 class FittedModel:
     """A chosen, calibrated candidate and its exact explainer."""
@@ -173,8 +197,10 @@ def choose_and_calibrate(
     features: list[str],
     seed: int,
     candidates: tuple[Candidate, ...] = CANDIDATES,
+    pooled_level: bool = False,
 ) -> FittedModel:
-    """Fit every candidate on training rows; keep the best validation AUC; calibrate."""
+    """Fit every candidate on training rows; keep the best validation AUC; calibrate
+    (with the level pooled over training and validation cohorts if ``pooled_level``)."""
     if len(np.unique(y_train)) < 2 or len(np.unique(y_validation)) < 2:
         raise ValueError("training and validation cohorts need both outcomes")
     best: tuple[float, Candidate, BaseEstimator] | None = None
@@ -200,7 +226,16 @@ def choose_and_calibrate(
             }
         )
         cand, est = BASE_RATE, fit_candidate(BASE_RATE, x_train, y_train, seed)
-    return calibrate(cand, est, x_train, x_validation, y_validation, features, considered)
+    return calibrate(
+        cand,
+        est,
+        x_train,
+        x_validation,
+        y_validation,
+        features,
+        considered,
+        y_train=y_train if pooled_level else None,
+    )
 
 
 def calibrate(
@@ -211,12 +246,24 @@ def calibrate(
     y_validation: np.ndarray,
     features: list[str],
     considered: list[dict[str, object]] | None = None,
+    y_train: np.ndarray | None = None,
 ) -> FittedModel:
+    """Platt-calibrate a fitted candidate: slope and intercept on the validation cohort,
+    or, given the training outcomes ``y_train``, the slope on the validation cohort and
+    the intercept (the level) on the training and validation cohorts together."""
     logit = logit_function(estimator)
     if candidate == BASE_RATE:  # a constant cannot be rescaled; its rate is the training one
         slope, intercept = 1.0, 0.0
     else:
-        slope, intercept = platt(logit(x_validation), y_validation)
+        logit_validation = logit(x_validation)
+        slope, intercept = platt(logit_validation, y_validation)
+        if y_train is not None:
+            intercept = pooled_level(
+                np.concatenate([logit(x_train), logit_validation]),
+                np.concatenate([y_train, y_validation]),
+                slope,
+                start=intercept,
+            )
     explainer = AdditiveExplainer.fit(logit, x_train).calibrated(slope, intercept)
     return FittedModel(
         candidate=candidate,
