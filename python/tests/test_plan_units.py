@@ -335,6 +335,14 @@ def test_plan_keeps_each_schools_capacity_ranked_by_benefit():
     assert p["suggested_service"].isin(list(HELPFUL)).all()
     assert p["top_reasons"].eq("reason 1; reason 2; reason 3").all()
     assert p["why_this_service"].str.len().gt(50).all()
+    # reasons in attendance (the fake explanations' first group) and an attendance service
+    attendance = p[p["service_domain"] == "attendance"]
+    assert len(attendance) > 0
+    assert (
+        attendance["why_this_service"]
+        .str.endswith("works on attendance, where this student's top reasons lie.")
+        .all()
+    )
     assert np.allclose(
         p["risk_probability"] - p["risk_if_served"], p["expected_benefit_points"] / 100
     )

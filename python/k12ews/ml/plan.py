@@ -61,6 +61,12 @@ DOMAIN_GROUPS = {
     "behaviour": ("behaviour",),
     "social-emotional": ("behaviour", "attendance"),
 }
+DOMAIN_WORDS = {
+    "academic": "schoolwork",
+    "attendance": "attendance",
+    "behaviour": "behaviour",
+    "social-emotional": "social and emotional needs",
+}
 ATTENDANCE_DOMAIN = "attendance"
 GIFTED_DOMAIN = "enrichment"
 DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
@@ -422,7 +428,8 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
     )
     works_on = DOMAIN_GROUPS.get(str(row["service_domain"]), ())
     if reason_groups & set(works_on):
-        text += f" It works on {row['service_domain']}, where this student's top reasons lie."
+        domain = DOMAIN_WORDS.get(str(row["service_domain"]), str(row["service_domain"]))
+        text += f" It works on {domain}, where this student's top reasons lie."
     return text
 
 
