@@ -508,3 +508,22 @@ def test_comparison_and_chosen_rows():
     assert (served.to_numpy() == table["students_served"].to_numpy()).all()
     assert (table["students_served"] > 0).all()
     assert not rows.duplicated(["strategy", "student_id", "school_year"]).any()
+
+
+def test_plan_and_comparison_survive_a_district_without_estimates_or_cohort():
+    """A small or young district: no estimated effects, no out-of-time cohort."""
+    d = _district({1: 50})
+    no_effects = _effects().assign(effect_log_odds=np.nan, is_estimated=False)
+    p = plan.build_plan(**{**d, "effects": no_effects}, settings=SETTINGS)
+    assert p.empty and list(p.columns) == list(plan.PLAN_COLUMNS)
+    p = plan.build_plan(**{**d, "effects": _effects().iloc[0:0]}, settings=SETTINGS)
+    assert p.empty
+    o = _oot()
+    table = targeting.targeting_comparison(**{**o, "effects": no_effects}, settings=SETTINGS)
+    assert (table["expected_non_graduations_prevented"] == 0).all()
+    assert (table["students_served_with_a_service"] == 0).all()
+    empty = targeting.targeting_comparison(**{**o, "oot": o["oot"].iloc[0:0]}, settings=SETTINGS)
+    assert len(empty) == 4 and (empty["students_served"] == 0).all()
+    assert list(empty.columns) == list(targeting.SUMMARY_COLUMNS)
+    rows = targeting.chosen_rows(**{**o, "oot": o["oot"].iloc[0:0]})
+    assert rows.empty and "service" in rows.columns
