@@ -107,6 +107,11 @@ FLAG_COLUMNS = (
     "has_iep",
 )
 CONFOUNDERS = (*SPLINE_COLUMNS, *INDICATOR_COLUMNS, *LINEAR_COLUMNS, *FLAG_COLUMNS)
+# The confounder that differs between a student-quarter's services; the rest are the
+# student's at the decision, shared by the services' risk sets.
+SERVICE_SPECIFIC = "had_service_last_year"
+SHARED_FLAGS = tuple(c for c in FLAG_COLUMNS if c != SERVICE_SPECIFIC)
+SHARED_CONFOUNDERS = tuple(c for c in CONFOUNDERS if c != SERVICE_SPECIFIC)
 RISK_SET_COLUMNS = [*KEYS, "school_id", "grade_level", "grade_band", "is_treated"] + [
     c for c in CONFOUNDERS if c != "grade_level"
 ]
@@ -456,7 +461,8 @@ def outside_treated_support(values: Mapping[str, np.ndarray], treated: np.ndarra
     """Controls with a value of a rate outside the range of the treated units' values of
     it (a missing value counts as a value of its own): no student like them started the
     service, so for the effect on those who did they weigh nothing (common support for
-    the ATT; e.g. attendance interventions go only to students who miss 8% of days)."""
+    the ATT; in the synthetic district attendance interventions go only to students
+    who miss 8% of days)."""
     t = treated.astype(bool)
     out = np.zeros(len(t), dtype=bool)
     if not t.any():
@@ -854,12 +860,9 @@ _ESTIMATE_FIELDS = [
 ]
 
 
-def years_text(years: Iterable[int]) -> str | None:
+def years_text(years: np.ndarray | Iterable[int]) -> str | None:
     """2017-2021, 2023 (runs of consecutive years)."""
-    ys = [
-        int(y)
-        for y in np.unique(np.asarray(list(years) if not isinstance(years, np.ndarray) else years))
-    ]
+    ys = [int(y) for y in np.unique(np.fromiter(years, dtype=np.int64))]
     if not ys:
         return None
     runs: list[str] = []
@@ -871,13 +874,6 @@ def years_text(years: Iterable[int]) -> str | None:
         prev = y
     runs.append(f"{start}" if start == prev else f"{start}-{prev}")
     return ", ".join(runs)
-
-
-# The confounder that differs between a student-quarter's services; the rest are the
-# student's at the decision, shared by the services' risk sets.
-SERVICE_SPECIFIC = "had_service_last_year"
-SHARED_FLAGS = tuple(c for c in FLAG_COLUMNS if c != SERVICE_SPECIFIC)
-SHARED_CONFOUNDERS = tuple(c for c in CONFOUNDERS if c != SERVICE_SPECIFIC)
 
 
 @dataclass
