@@ -378,7 +378,9 @@ def _train_one(
         "features": names,
         "split": [split.train_years, split.validation_years, split.test_years],
         "hyper_parameters": hyper,
-        "platt": [model.platt_slope, model.platt_intercept],
+        # ten significant digits: the calibration's last bits can differ between runs of
+        # the same fit (floating-point sums in the solver), and a version must not
+        "platt": [float(f"{v:.10g}") for v in (model.platt_slope, model.platt_intercept)],
         "platt_level": "train and validation" if pooled else "validation",
         "seed": settings.seed,
         "shuffled": settings.shuffle_training_labels,
