@@ -161,9 +161,11 @@ def train_registry(
     feats: pd.DataFrame, labels: pd.DataFrame, settings: Settings, as_of_date: str
 ) -> pd.DataFrame:
     """One registry row per band x outcome x decision point x feature set."""
-    # One OpenMP thread: boosting with its threads spinning against other processes on a
-    # small machine ran ten times slower than one thread (README, benchmarks).
-    with threadpool_limits(limits=1, user_api="openmp"):
+    # One thread, OpenMP and BLAS: boosting with its threads spinning against other
+    # processes on a small machine ran ten times slower than one thread (README,
+    # benchmarks), and the logistic fits' coefficients differed in their last bits from
+    # run to run with two BLAS threads, which changed the models' content hashes.
+    with threadpool_limits(limits=1):
         return _train_all(feats, labels, settings, as_of_date)
 
 
