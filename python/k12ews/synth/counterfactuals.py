@@ -31,7 +31,6 @@ the first grade-3 state reading test (``fct_student_outcomes``).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -48,6 +47,7 @@ from k12ews.synth.district import (
 )
 from k12ews.synth.futures import (
     STUDENT_ID_OFFSET,
+    _copy_world,
     _enrollments,
     label_copies,
     last_known_cohort_year,
@@ -109,14 +109,10 @@ def _world(
     override: ServiceOverride | None,
     seed: tuple[int, ...],
 ) -> _Simulation:
-    world = copy.copy(base)
-    world.pop = {k: v[rows].copy() for k, v in base.pop.items()}
+    """A closed world of the simulation rows ``rows`` (a copy each), under ``override``."""
+    world = _copy_world(base, rows, 1, seed)
     world.pop["service_override"] = override_service.astype(np.int8)
-    world.out = {}
-    world.rng = np.random.default_rng(list(seed))
-    world.closed_roster = True
     world.keep_tables = KEPT_TABLES
-    world.progress = None
     world.override = override
     return world
 
