@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import plan, targeting
+from k12ews.ml import plan, targeting, usual_care
 
 # the defaults of the plan's vars (models/marts/early_warning/_ews__plan.yml)
 STUDENTS_PER_COUNSELLOR, CASELOAD, MIN_ABSENCE = 250, 20, 0.08
@@ -59,6 +59,10 @@ def test_every_planned_student_has_reasons_and_a_helpful_service_that_fits(
     r, e = p["risk_probability"].to_numpy(), p["effect_log_odds"].to_numpy()
     after = 1 / (1 + np.exp(-(np.log(r / (1 - r)) + e)))
     assert np.allclose(p["expected_benefit_points"], 100 * (r - after), atol=1e-9)
+    # a place counts the benefit net of the chance the school would start it anyway
+    chance = p["chance_started_anyway"]
+    assert chance.between(0, 1).all() and chance.gt(0).any()
+    assert np.allclose(p["added_benefit_points"], p["expected_benefit_points"] * (1 - chance))
     # the estimate is a band row of ml_intervention_effects
     effects = _df(national_built, "select * from ml.ml_intervention_effects")
     key = next(c for c in ("cell_id", "effect_key", "key") if c in effects.columns)
@@ -96,7 +100,9 @@ def test_benefit_ranking_is_not_the_risk_ranking(national_built: Path):
     assert (~p["is_within_capacity_by_risk"]).any()
     orders_differ = 0
     for _, g in p.groupby("school_id"):
-        by_benefit = g.sort_values("plan_rank")["student_id"].tolist()
+        ranked = g.sort_values("plan_rank")
+        assert (np.diff(ranked["added_benefit_points"].to_numpy()) <= 1e-12).all()
+        by_benefit = ranked["student_id"].tolist()
         by_risk = g.sort_values("risk_rank_in_school")["student_id"].tolist()
         orders_differ += by_benefit != by_risk
     assert orders_differ > 0
@@ -133,6 +139,8 @@ def test_chosen_rows_agree_with_the_table(national_built: Path):
         "effects": "ml.ml_intervention_effects",
     }
     inputs = {k: _df(national_built, f"select * from {v}") for k, v in tables.items()}
+    columns = ", ".join(usual_care.RISK_SET_COLUMNS)
+    inputs["risk_sets"] = _df(national_built, f"select {columns} from ml.ml_service_risk_sets")
     rows = targeting.chosen_rows(**inputs, settings=plan.PlanSettings())
     t = _df(national_built, "select * from ml.ml_targeting_comparison").set_index("strategy")
     served = rows.groupby("strategy").size().reindex(t.index, fill_value=0)

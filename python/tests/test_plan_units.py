@@ -231,6 +231,36 @@ def test_only_services_that_clearly_help_are_suggested():
     assert best["helpful_services_count"].item() == 5
 
 
+def test_a_place_counts_only_the_benefit_net_of_starting_anyway():
+    students = _students([_student("a", risk_probability=0.5), _student("b", risk_probability=0.5)])
+    est = plan.effect_estimates(_effects())
+
+    def chance(c: pd.DataFrame) -> np.ndarray:
+        # the school nearly always starts mentoring for student a anyway
+        return np.where((c["student_id"] == "a") & (c["service"] == "MENTOR"), 0.9, 0.1)
+
+    c = plan.candidates(students, est, _history(), XWALK, SETTINGS, chance)
+    # counted for the services that may be suggested (counselling's interval crosses 0)
+    expected = np.where(c["is_helpful"], chance(c), 0.0)
+    assert (~c["is_helpful"]).any()
+    np.testing.assert_allclose(c["chance_started_anyway"], expected)
+    np.testing.assert_allclose(c["added_benefit"], c["benefit"] * (1 - expected))
+    best = plan.best_services(c).set_index("student_id")
+    # mentoring helps most (HELPFUL) but a place in it adds little for a: the next one
+    assert best.at["b", "service"] == "MENTOR" and best.at["a", "service"] == "REMED"
+    row = best.loc["a"].copy()
+    row["top_reason_groups"] = []
+    text = plan.why_sentence(row, set())
+    assert "starts it anyway for about 10% of students like this one" in text
+    # off: the whole benefit counts, as when no chance is given
+    off = plan.candidates(
+        students, est, _history(), XWALK, plan.PlanSettings(net_of_usual_care=False), chance
+    )
+    assert (off["chance_started_anyway"] == 0).all()
+    np.testing.assert_allclose(off["added_benefit"], off["benefit"])
+    assert plan.PlanSettings.from_json('{"net_of_usual_care": false}').net_of_usual_care is False
+
+
 # --- fits --------------------------------------------------------------------------------------
 
 
@@ -330,7 +360,7 @@ def test_plan_keeps_each_schools_capacity_ranked_by_benefit():
         .all()
     )
     for _, g in p.groupby("school_id"):
-        b = g.sort_values("plan_rank")["expected_benefit_points"].to_numpy()
+        b = g.sort_values("plan_rank")["added_benefit_points"].to_numpy()
         assert (np.diff(b) <= 1e-12).all()
     assert p["suggested_service"].isin(list(HELPFUL)).all()
     assert p["top_reasons"].eq("reason 1; reason 2; reason 3").all()

@@ -1,8 +1,9 @@
 """Per school, the students to reach first at the current scoring point, within the
-school's capacity, ranked by the expected benefit of the service that fits each best
-(k12ews.ml.plan.build_plan; docs/intervention_plan.md)."""
+school's capacity, ranked by the added benefit of the service that fits each best: its
+expected benefit net of the chance the school would start it anyway
+(k12ews.ml.plan.build_plan, k12ews.ml.usual_care; docs/intervention_plan.md)."""
 
-from k12ews.ml import plan
+from k12ews.ml import plan, usual_care
 
 
 def model(dbt, session):
@@ -10,11 +11,8 @@ def model(dbt, session):
     settings = plan.PlanSettings.from_json(dbt.config.get("plan_settings"))
     scores = dbt.ref("ml_risk_scores").df()
     points = scores[["school_year", "decision_point"]].drop_duplicates()
-    where = " or ".join(
-        f"(school_year = {int(r.school_year)} and decision_point = '{r.decision_point}')"
-        for r in points.itertuples()
-    )
-    feats = dbt.ref("ml_features").filter(where or "false").df()
+    # whole: the chance of starting a service anyway is learned from past decision points
+    feats = dbt.ref("ml_features").df()
     years = sorted({int(y) for y in points["school_year"]}) or [0]
     student_years = (
         dbt.ref("ews_student_year").filter(f"school_year in ({', '.join(map(str, years))})").df()
@@ -32,4 +30,7 @@ def model(dbt, session):
         effects=dbt.ref("ml_intervention_effects").df(),
         as_of_date=student_years["as_of_date"].max(),
         settings=settings,
+        risk_sets=dbt.ref("ml_service_risk_sets")
+        .project(", ".join(usual_care.RISK_SET_COLUMNS))
+        .df(),
     )

@@ -2,7 +2,7 @@
 whole schools or school-grades by their mean risk, on the graduation models' out-of-time
 cohort (k12ews.ml.targeting; Perdomo et al. 2023, arXiv 2304.06205)."""
 
-from k12ews.ml import plan, targeting
+from k12ews.ml import plan, targeting, usual_care
 
 
 def model(dbt, session):
@@ -16,7 +16,8 @@ def model(dbt, session):
         )
         .df()
     )
-    feats = dbt.ref("ml_features").filter(f"decision_point = '{targeting.DECISION_POINT}'").df()
+    # whole: the chance of starting a service anyway is learned from past decision points
+    feats = dbt.ref("ml_features").df()
     return targeting.targeting_comparison(
         oot=oot,
         feats=feats,
@@ -26,4 +27,7 @@ def model(dbt, session):
         xwalk=dbt.ref("xwalk_services").df(),
         effects=dbt.ref("ml_intervention_effects").df(),
         settings=settings,
+        risk_sets=dbt.ref("ml_service_risk_sets")
+        .project(", ".join(usual_care.RISK_SET_COLUMNS))
+        .df(),
     )

@@ -30,19 +30,28 @@ The rules (docs/intervention_plan.md explains them for school staff):
   its interval is about twice as wide.
 - **Benefit** of a service for a student: ``risk - expit(logit(risk) + effect_log_odds)``,
   the fall in the student's own probability when the band's average effect on the
-  log-odds is applied to it. The student's suggested service is the one with the largest
-  benefit (ties: service code order), and the school's students are ranked by that benefit
-  (ties: higher risk first, then student id), the top ``capacity`` kept.
+  log-odds is applied to it: served now against not served now.
+- **Added benefit** of a place in the plan: ``benefit x (1 - chance started anyway)``. The
+  effect compares starting the service now with not starting it now under usual care, and
+  a place changes nothing for a student the school would have started on it that quarter
+  anyway; the chance of that is learned from the district's past decisions
+  (``k12ews.ml.usual_care``; setting ``net_of_usual_care``, default on; off, the chance
+  is taken as 0). The student's suggested service is the one with the largest added
+  benefit (ties: service code order), and the school's students are ranked by it (ties:
+  higher risk first, then student id), the top ``capacity`` kept.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from k12ews.ml import usual_care
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"
@@ -81,6 +90,7 @@ class PlanSettings:
     attendance_min_absence_rate: float = 0.08
     top_reasons: int = 3
     effect_timing: str = "pooled"
+    net_of_usual_care: bool = True
 
     @classmethod
     def from_json(cls, text: str | None) -> PlanSettings:
@@ -100,6 +110,7 @@ class PlanSettings:
             ),
             top_reasons=int(d.get("top_reasons", base.top_reasons)),
             effect_timing=str(d.get("effect_timing", base.effect_timing)),
+            net_of_usual_care=bool(d.get("net_of_usual_care", base.net_of_usual_care)),
         )
 
 
@@ -303,6 +314,7 @@ def running_services(services: pd.DataFrame, students: pd.DataFrame) -> pd.DataF
 STUDENT_COLUMNS = [
     "student_id",
     "school_year",
+    "decision_point",
     "school_id",
     "grade_level",
     "outcome",
@@ -317,16 +329,34 @@ STUDENT_COLUMNS = [
 ]
 
 
+# candidate rows -> the chance the school starts each candidate's service anyway
+ChanceAnyway = Callable[[pd.DataFrame], np.ndarray]
+
+
+def usual_care_chances(risk_sets: pd.DataFrame, feats: pd.DataFrame) -> ChanceAnyway:
+    """The chance of starting anyway from the district's past decisions (risk sets of
+    ``ml_service_risk_sets``, ``feats`` the whole of ``ml_features``)."""
+
+    def chances(cands: pd.DataFrame) -> np.ndarray:
+        return usual_care.chance_started_anyway(cands, risk_sets, feats)
+
+    return chances
+
+
 def candidates(
     students: pd.DataFrame,
     estimates: pd.DataFrame,
     services: pd.DataFrame,
     xwalk: pd.DataFrame,
     settings: PlanSettings,
+    chance_anyway: ChanceAnyway | None = None,
 ) -> pd.DataFrame:
     """Every student x service that fits the student (offered in the starting grade, not
-    running, the domain's rule), with its estimate for the student's start and the
-    benefit. ``is_helpful`` marks those that may be suggested."""
+    running, the domain's rule), with its estimate for the student's start, the benefit,
+    the chance the school starts it anyway (``chance_anyway``, for the helpful ones; 0
+    when not given, when ``settings.net_of_usual_care`` is off, for a service that cannot
+    be suggested, or where no model knows the service and band)
+    and the added benefit. ``is_helpful`` marks those that may be suggested."""
     st = students[STUDENT_COLUMNS]
     svc = xwalk[["service", "description", "domain"]].rename(
         columns={"description": "service_description", "domain": "service_domain"}
@@ -354,16 +384,27 @@ def candidates(
     c = c.astype({"start_quarter": "Int64"}).merge(
         est, how="inner", on=["service", "outcome", "start_grade_band", "start_quarter"]
     )
+    c = c.reset_index(drop=True)
     c["is_helpful"] = is_helpful(c).to_numpy()
     c["benefit"] = benefit(c["risk_probability"], c["effect_log_odds"])
-    return c.reset_index(drop=True)
+    chance = np.zeros(len(c))
+    helpful = c["is_helpful"].to_numpy()
+    if chance_anyway is not None and settings.net_of_usual_care and helpful.any():
+        # only where it can matter: a service that is not helpful is never suggested
+        got = np.asarray(chance_anyway(c[helpful]), dtype=float)
+        chance[helpful] = np.nan_to_num(got, nan=0.0)
+    c["chance_started_anyway"] = chance
+    c["added_benefit"] = c["benefit"] * (1.0 - chance)
+    return c
 
 
 def best_services(cands: pd.DataFrame) -> pd.DataFrame:
     """One row per student with a helpful service that fits: the one with the largest
-    benefit (ties: service code order), and the helpful services open to the student."""
+    added benefit (ties: service code order), and the helpful services open to the
+    student."""
     h = cands[cands["is_helpful"]].sort_values(
-        ["student_id", "school_year", "benefit", "service"], ascending=[True, True, False, True]
+        ["student_id", "school_year", "added_benefit", "service"],
+        ascending=[True, True, False, True],
     )
     keys = ["student_id", "school_year"]
     open_list = (
@@ -426,6 +467,12 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
         f"for this student that is from {100 * float(row['risk_probability']):.0f}% to "
         f"{100 * after:.0f}%."
     )
+    chance = float(row.get("chance_started_anyway", 0.0) or 0.0)
+    if chance >= 0.005:
+        text += (
+            f" The school starts it anyway for about {100 * chance:.0f}% of students like "
+            f"this one, so a place adds {_points(float(row['added_benefit']))} points."
+        )
     works_on = DOMAIN_GROUPS.get(str(row["service_domain"]), ())
     if reason_groups & set(works_on):
         domain = DOMAIN_WORDS.get(str(row["service_domain"]), str(row["service_domain"]))
@@ -473,6 +520,8 @@ PLAN_COLUMNS = {
     "start_school_year": "int64",
     "start_quarter": "int64",
     "expected_benefit_points": "float64",
+    "chance_started_anyway": "float64",
+    "added_benefit_points": "float64",
     "risk_if_served": "float64",
     "estimated_effect_points": "float64",
     "effect_ci_low_points": "float64",
@@ -494,6 +543,7 @@ def plan_students(
     """The current scores of each student's plan outcome, with what the fit rules read."""
     s = scores[scores["outcome"] == scores["grade_level"].astype(int).map(plan_outcome)].copy()
     f = feats[["student_id", "school_year", "decision_point", "absence_rate_to_date"]]
+    f = f.merge(s[["student_id", "school_year", "decision_point"]].drop_duplicates())
     s = s.merge(f, how="left", on=["student_id", "school_year", "decision_point"], validate="1:1")
     g = student_years[["student_id", "school_year", "is_gifted"]]
     s = s.merge(g, how="left", on=["student_id", "school_year"], validate="m:1")
@@ -513,8 +563,12 @@ def build_plan(
     effects: pd.DataFrame,
     as_of_date: object,
     settings: PlanSettings,
+    risk_sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per school, the top ``capacity`` students by the benefit of their best service."""
+    """Per school, the top ``capacity`` students by the added benefit of their best
+    service. ``feats``: ml_features, whole (the chance of starting anyway learns from past
+    decision points) or only the scored points (then no risk sets are needed);
+    ``risk_sets``: ml_service_risk_sets (``usual_care.RISK_SET_COLUMNS``)."""
     if scores.empty:
         return _typed(pd.DataFrame(columns=list(PLAN_COLUMNS)))
     students = plan_students(scores, feats, student_years, as_of_date)
@@ -522,12 +576,15 @@ def build_plan(
     students = students.merge(caps, on="school_id")
     students["risk_rank_in_school"] = rank_within(students, ["school_id"], "risk_probability")
     students["is_within_capacity_by_risk"] = students["risk_rank_in_school"] <= students["capacity"]
-    best = best_services(candidates(students, effect_estimates(effects), services, xwalk, settings))
+    chances = None if risk_sets is None else usual_care_chances(risk_sets, feats)
+    best = best_services(
+        candidates(students, effect_estimates(effects), services, xwalk, settings, chances)
+    )
     keep = [
         c for c in best.columns if c not in students.columns or c in ("student_id", "school_year")
     ]
     p = students.merge(best[keep], on=["student_id", "school_year"], how="inner")
-    p["plan_rank"] = rank_within(p, ["school_id"], "benefit")
+    p["plan_rank"] = rank_within(p, ["school_id"], "added_benefit")
     p = p[p["plan_rank"] <= p["capacity"]].copy()
     reasons = top_reasons(explanations, settings.top_reasons)
     p = p.merge(reasons, how="left", on=["student_id", "school_year", "outcome"])
@@ -546,6 +603,7 @@ def build_plan(
         }
     )
     p["expected_benefit_points"] = 100 * p["benefit"]
+    p["added_benefit_points"] = 100 * p["added_benefit"]
     p["risk_if_served"] = p["risk_probability"] - p["benefit"]
     p["estimated_effect_points"] = 100 * p["effect"]
     p["effect_ci_low_points"] = 100 * p["effect_ci_low"]

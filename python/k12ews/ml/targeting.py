@@ -18,7 +18,9 @@ The capacity is the plan's: per school and school year, ``ceil(students / 250) x
 summed over the cohort's schools and years. Strategies:
 
 - ``students_by_benefit``: in each school and year, its capacity of students with the
-  largest expected benefit of their best helpful service (the plan's rule);
+  largest added benefit of their best helpful service (the plan's rule: the benefit net
+  of the chance the school would have started the service anyway, learned from the
+  quarters that began before the start, ``k12ews.ml.usual_care``);
 - ``students_by_risk``: in each school and year, its capacity of students by risk alone;
 - ``schools_by_rate``: whole schools (a school in a year), highest mean risk first, each
   taken whole while it fits in what is left of the total capacity (a unit too big for
@@ -28,8 +30,8 @@ summed over the cohort's schools and years. Strategies:
 Every student reached gets their best helpful service when one fits (no service and no
 expected benefit otherwise). ``chosen_rows`` returns each strategy's (student_id,
 school_year, service) so the choice can also be judged under the generator's true
-outcome model; ``compare`` summarises them under the estimated effects and the observed
-outcomes.
+outcome model; ``compare`` summarises them under the estimated effects (the added
+benefit: what a place changes, net of usual care) and the observed outcomes.
 """
 
 from __future__ import annotations
@@ -97,19 +99,25 @@ def with_best_service(
     xwalk: pd.DataFrame,
     effects: pd.DataFrame,
     settings: plan.PlanSettings,
+    chance_anyway: plan.ChanceAnyway | None = None,
 ) -> pd.DataFrame:
-    """Each student with their best helpful service and its benefit (none and 0 when no
-    helpful service fits)."""
-    cands = plan.candidates(students, plan.effect_estimates(effects), services, xwalk, settings)
-    best = plan.best_services(cands)[["student_id", "school_year", "service", "benefit"]]
+    """Each student with their best helpful service, its benefit and its added benefit
+    (none and 0 when no helpful service fits)."""
+    cands = plan.candidates(
+        students, plan.effect_estimates(effects), services, xwalk, settings, chance_anyway
+    )
+    best = plan.best_services(cands)[
+        ["student_id", "school_year", "service", "benefit", "added_benefit"]
+    ]
     out = students.merge(best, how="left", on=["student_id", "school_year"], validate="1:1")
     out["benefit"] = out["benefit"].fillna(0.0)
+    out["added_benefit"] = out["added_benefit"].fillna(0.0)
     return out
 
 
 def _individual(s: pd.DataFrame, by: str, settings: plan.PlanSettings) -> pd.DataFrame:
     caps = plan.capacities(s, SCHOOL_UNIT, settings)
-    pool = s[s["benefit"] > 0] if by == "benefit" else s
+    pool = s[s[by] > 0] if by == "added_benefit" else s
     pool = pool.merge(caps[[*SCHOOL_UNIT, "capacity"]], on=SCHOOL_UNIT)
     pool = pool.assign(rank=plan.rank_within(pool, SCHOOL_UNIT, by))
     return pool[pool["rank"] <= pool["capacity"]].drop(columns=["capacity", "rank"])
@@ -141,12 +149,28 @@ def choose(students: pd.DataFrame, settings: plan.PlanSettings) -> pd.DataFrame:
     student x school year."""
     total = total_capacity(students, settings)
     parts = {
-        "students_by_benefit": _individual(students, "benefit", settings),
+        "students_by_benefit": _individual(students, "added_benefit", settings),
         "students_by_risk": _individual(students, "risk_probability", settings),
         "schools_by_rate": _whole_units(students, SCHOOL_UNIT, total),
         "school_grades_by_rate": _whole_units(students, GRADE_UNIT, total),
     }
     return pd.concat([p.assign(strategy=name) for name, p in parts.items()], ignore_index=True)
+
+
+def _cohort_with_service(
+    oot: pd.DataFrame,
+    feats: pd.DataFrame,
+    student_years: pd.DataFrame,
+    decision_points: pd.DataFrame,
+    services: pd.DataFrame,
+    xwalk: pd.DataFrame,
+    effects: pd.DataFrame,
+    settings: plan.PlanSettings,
+    risk_sets: pd.DataFrame | None,
+) -> pd.DataFrame:
+    chances = None if risk_sets is None else plan.usual_care_chances(risk_sets, feats)
+    students = cohort(oot, feats, student_years, decision_points)
+    return with_best_service(students, services, xwalk, effects, settings, chances)
 
 
 def chosen_rows(
@@ -158,6 +182,7 @@ def chosen_rows(
     xwalk: pd.DataFrame,
     effects: pd.DataFrame,
     settings: plan.PlanSettings | None = None,
+    risk_sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """For each strategy, the students it reaches: strategy, student_id, school_year (of
     the score), service (null when no helpful service fits), and when the service would
@@ -165,10 +190,12 @@ def chosen_rows(
     the tables ``ml_targeting_comparison`` reads: ``oot`` ml.ml_out_of_time_scores,
     ``feats`` ml.ml_features, ``student_years`` ews.ews_student_year, ``decision_points``
     ml.ml_decision_points, ``services`` core.fct_program_services, ``xwalk``
-    seeds.xwalk_services, ``effects`` ml.ml_intervention_effects (whole tables will do)."""
+    seeds.xwalk_services, ``effects`` ml.ml_intervention_effects, ``risk_sets``
+    ml.ml_service_risk_sets (whole tables will do; without risk sets no one is taken to
+    start a service anyway)."""
     settings = settings or plan.PlanSettings()
-    s = with_best_service(
-        cohort(oot, feats, student_years, decision_points), services, xwalk, effects, settings
+    s = _cohort_with_service(
+        oot, feats, student_years, decision_points, services, xwalk, effects, settings, risk_sets
     )
     c = choose(s, settings)
     cols = [
@@ -238,7 +265,7 @@ def compare(
                 "students_served": n,
                 "students_served_with_a_service": int(c["service"].notna().sum()),
                 "mean_risk_served": float(c["risk_probability"].mean()) if n else float("nan"),
-                "expected_non_graduations_prevented": float(c["benefit"].sum()),
+                "expected_non_graduations_prevented": float(c["added_benefit"].sum()),
                 "non_graduates_served": ng,
                 "observed_non_graduation_rate_served": ng / n if n else float("nan"),
                 "share_of_non_graduates_reached": ng / total_ng if total_ng else float("nan"),
@@ -257,9 +284,10 @@ def targeting_comparison(
     xwalk: pd.DataFrame,
     effects: pd.DataFrame,
     settings: plan.PlanSettings,
+    risk_sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The comparison table (ml_targeting_comparison)."""
-    s = with_best_service(
-        cohort(oot, feats, student_years, decision_points), services, xwalk, effects, settings
+    s = _cohort_with_service(
+        oot, feats, student_years, decision_points, services, xwalk, effects, settings, risk_sets
     )
     return compare(s, choose(s, settings), settings)

@@ -1,0 +1,206 @@
+"""How likely a school is to start a service for a student anyway, without the plan.
+
+The effects in ``ml_intervention_effects`` compare starting a service in a quarter with
+not starting it then, under usual care. A place in the plan changes nothing for a
+student the school would have started on the same service that quarter anyway, so the
+plan counts only the rest: the benefit a place adds is ``benefit x (1 - p)``, where
+``p`` is the chance of starting anyway (docs/intervention_plan.md).
+
+``p`` is learned from the district's own past decisions: the risk sets of the effect
+estimates (``ml_service_risk_sets``: every student who could have started the service
+in a quarter, and whether they did) beside what the school knew at the decision point
+before that quarter (``ml_features`` at the previous decision point: the end of the
+previous year for quarter 1, the end of the previous quarter otherwise). One logistic
+regression per service and grade band of the starting grade, on the risk models' own
+indicators (``k12ews.ml.features.ACTIONABLE``: attendance, marks, credits, behaviour,
+mobility, state tests, retention history and services; standardised, a missing value as
+0 with a missing-value flag) and the start quarter, fitted on every student who started
+and a seeded sample of the others (``controls_per_start`` a start, weighted back up).
+Only risk sets that began before the planned start are used: a plan never learns from
+what happened after its own decision.
+
+What it does not know: who has room on a caseload next term (in the synthetic district a
+school's capacity is a fresh draw each year; in a real one it may persist, and a school
+indicator would then belong in the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from k12ews.ml import features
+
+KEYS = ["student_id", "school_year", "decision_point"]
+RISK_SET_COLUMNS = [
+    "student_id",
+    "school_year",
+    "start_quarter",
+    "service",
+    "grade_level",
+    "grade_band",
+    "is_treated",
+]
+INDICATORS = [f for f in features.ACTIONABLE]
+QUARTERS = (1, 2, 3, 4)
+MIN_STARTS = 30  # fewer starts than this in a service x band: its overall start rate
+CONTROLS_PER_START = 10.0
+MIN_CONTROLS = 5000
+SEED = 20240901
+
+
+def previous_point(school_year: pd.Series, start_quarter: pd.Series) -> pd.DataFrame:
+    """The decision point before a quarter's start: quarter 1 -> the end of the previous
+    school year, quarter q -> the end of quarter q - 1 of the same year."""
+    q = start_quarter.astype(int)
+    return pd.DataFrame(
+        {
+            "school_year": np.where(q == 1, school_year.astype(int) - 1, school_year.astype(int)),
+            "decision_point": np.where(q == 1, "eoy", "q" + (q - 1).clip(lower=1).astype(str)),
+        },
+        index=school_year.index,
+    )
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """How a ``design_frame`` becomes the regression's matrix (fixed at fitting)."""
+
+    columns: tuple[str, ...]
+    flagged: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, design: pd.DataFrame, start_quarter: np.ndarray) -> _Basis:
+        flagged = tuple(c for c in INDICATORS if design[c].isna().any())
+        raw = _raw(design, start_quarter, flagged)
+        scale = raw.std(axis=0)
+        return cls(
+            columns=tuple(INDICATORS),
+            flagged=flagged,
+            mean=raw.mean(axis=0),
+            scale=np.where(scale > 0, scale, 1.0),
+        )
+
+    def matrix(self, design: pd.DataFrame, start_quarter: np.ndarray) -> np.ndarray:
+        return (_raw(design, start_quarter, self.flagged) - self.mean) / self.scale
+
+
+def _raw(design: pd.DataFrame, start_quarter: np.ndarray, flagged: tuple[str, ...]) -> np.ndarray:
+    values = design[INDICATORS].to_numpy(dtype=float)
+    missing = design[list(flagged)].isna().to_numpy(dtype=float)
+    quarters = np.column_stack([(start_quarter == q).astype(float) for q in QUARTERS[1:]])
+    return np.column_stack([np.nan_to_num(values, nan=0.0), missing, quarters])
+
+
+@dataclass(frozen=True)
+class UsualCareModel:
+    """Fitted chance of starting each service anyway, by service and starting band."""
+
+    fits: dict[tuple[str, str], tuple[_Basis, LogisticRegression] | float]
+
+    def predict(self, rows: pd.DataFrame, feats: pd.DataFrame) -> np.ndarray:
+        """``rows``: student_id, school_year, decision_point (of the features read),
+        service, start_quarter, start_grade_band. Unknown service x band: NaN."""
+        out = np.full(len(rows), np.nan)
+        if rows.empty:
+            return out
+        r = rows.reset_index(drop=True)
+        f = r[KEYS].merge(feats, how="left", on=KEYS, validate="m:1")
+        design = features.design_frame(f)
+        for (service, band), fit in self.fits.items():
+            m = ((r["service"] == service) & (r["start_grade_band"] == band)).to_numpy()
+            if not m.any():
+                continue
+            if isinstance(fit, float):
+                out[m] = fit
+                continue
+            basis, model = fit
+            x = basis.matrix(design.loc[m], r.loc[m, "start_quarter"].to_numpy(dtype=int))
+            out[m] = model.predict_proba(x)[:, 1]
+        return out
+
+
+def training_rows(risk_sets: pd.DataFrame, last_start_year: int) -> pd.DataFrame:
+    """Risk-set rows of quarters that began by the end of ``last_start_year``, with the
+    decision point whose features the school had when the quarter began."""
+    rs = risk_sets.loc[risk_sets["school_year"].astype(int) <= last_start_year, RISK_SET_COLUMNS]
+    rs = rs.reset_index(drop=True)
+    prev = previous_point(rs["school_year"], rs["start_quarter"])
+    return rs.assign(
+        feature_year=prev["school_year"].to_numpy(),
+        decision_point=prev["decision_point"].to_numpy(),
+    )
+
+
+def fit(
+    risk_sets: pd.DataFrame,
+    feats: pd.DataFrame,
+    last_start_year: int,
+    cells: set[tuple[str, str]] | None = None,
+    seed: int = SEED,
+) -> UsualCareModel:
+    """Fit one model per service x band (those in ``cells``, default all) on the risk
+    sets up to ``last_start_year``."""
+    rows = training_rows(risk_sets, last_start_year)
+    if cells is not None:
+        pairs = pd.MultiIndex.from_tuples(sorted(cells), names=["service", "grade_band"])
+        rows = rows[pd.MultiIndex.from_frame(rows[["service", "grade_band"]]).isin(pairs)]
+    rows = rows.merge(
+        feats.rename(columns={"school_year": "feature_year"}).drop(
+            columns=["grade_level", "grade_band"], errors="ignore"
+        ),
+        how="inner",
+        on=["student_id", "feature_year", "decision_point"],
+        validate="m:1",
+    )
+    fits: dict[tuple[str, str], tuple[_Basis, LogisticRegression] | float] = {}
+    for (service, band), g in rows.groupby(["service", "grade_band"], sort=True):
+        treated = g["is_treated"].astype(bool).to_numpy()
+        n_t, n_c = int(treated.sum()), int((~treated).sum())
+        if n_t < MIN_STARTS or n_c < MIN_STARTS:
+            fits[(str(service), str(band))] = n_t / max(n_t + n_c, 1)
+            continue
+        keep_c = min(n_c, max(MIN_CONTROLS, int(CONTROLS_PER_START * n_t)))
+        # each cell's own stream: its sample does not depend on which other cells are fitted
+        rng = np.random.default_rng([seed, *f"{service}|{band}".encode()])
+        controls = np.flatnonzero(~treated)
+        picked = np.sort(rng.choice(controls, size=keep_c, replace=False))
+        idx = np.concatenate([np.flatnonzero(treated), picked])
+        weight = np.where(treated[idx], 1.0, n_c / keep_c)
+        sub = g.iloc[idx]
+        design = features.design_frame(sub)
+        quarter = sub["start_quarter"].to_numpy(dtype=int)
+        basis = _Basis.fit(design, quarter)
+        model = LogisticRegression(C=1.0, max_iter=2000)
+        with threadpool_limits(limits=1):
+            model.fit(basis.matrix(design, quarter), treated[idx].astype(int), sample_weight=weight)
+        fits[(str(service), str(band))] = (basis, model)
+    return UsualCareModel(fits)
+
+
+def chance_started_anyway(
+    candidates: pd.DataFrame, risk_sets: pd.DataFrame, feats: pd.DataFrame
+) -> np.ndarray:
+    """For each candidate (student_id, school_year, decision_point, service,
+    start_school_year, start_quarter, start_grade_band), the chance the school starts the
+    service for the student in that quarter anyway, from a model fitted on the quarters
+    that began before it (one model per distinct start year and quarter)."""
+    out = np.full(len(candidates), np.nan)
+    if candidates.empty or risk_sets.empty:
+        return out
+    c = candidates.reset_index(drop=True)
+    for (year, quarter), g in c.groupby(["start_school_year", "start_quarter"], sort=True):
+        # quarters that began before this start: earlier years, and this year's earlier ones
+        before = (risk_sets["school_year"] < int(year)) | (
+            (risk_sets["school_year"] == int(year)) & (risk_sets["start_quarter"] < int(quarter))
+        )
+        cells = set(zip(g["service"].astype(str), g["start_grade_band"].astype(str), strict=True))
+        model = fit(risk_sets[before], feats, int(year), cells)
+        out[g.index.to_numpy()] = model.predict(g, feats)
+    return out

@@ -1,0 +1,150 @@
+"""The chance a school starts a service anyway (k12ews.ml.usual_care), on small frames
+with a known rule: it is recovered, it is learned only from quarters that began before
+the planned start, and a service or band without enough starts falls back to its rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from k12ews.ml import features, usual_care
+
+YEARS = range(2018, 2024)
+POINTS = ("q1", "q2", "q3", "eoy")
+
+
+def _true_logit(absence: np.ndarray, failures: np.ndarray) -> np.ndarray:
+    return -3.0 + 15.0 * (absence - 0.08) + 0.8 * failures
+
+
+def _feats(n: int, seed: int = 0) -> pd.DataFrame:
+    """ml_features-shaped rows: n students x YEARS x POINTS, most indicators 0."""
+    rng = np.random.default_rng(seed)
+    rows = len(YEARS) * len(POINTS) * n
+    f = pd.DataFrame(
+        {
+            "student_id": np.tile([f"s{i:05d}" for i in range(n)], len(YEARS) * len(POINTS)),
+            "school_year": np.repeat(list(YEARS), len(POINTS) * n),
+            "decision_point": np.tile(np.repeat(POINTS, n), len(YEARS)),
+        }
+    )
+    for name in features.ACTIONABLE:
+        f[name] = 0.0
+    f["grade_level"] = 7
+    f["absence_rate_to_date"] = rng.beta(1.2, 12.0, rows)
+    f["core_failures_to_date"] = rng.poisson(0.4, rows).astype(float)
+    f["gpa_to_date"] = np.where(rng.random(rows) < 0.05, np.nan, rng.uniform(1, 4, rows))
+    for name in ("is_late_entry", "is_new_to_district", "is_over_age_for_grade"):
+        f[name] = False
+    f["credits_earned_to_date"] = 0.0
+    f["credits_expected_to_date"] = 0.0
+    f["sex"] = "F"
+    f["race_ethnicity_reporting_group"] = "White"
+    for name in ("is_economically_disadvantaged", "is_english_learner", "has_iep"):
+        f[name] = False
+    return f
+
+
+def _risk_sets(feats: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """TUTOR risk sets for every student and quarter after the first year, started by
+    the known rule on the previous decision point's indicators."""
+    rng = np.random.default_rng(seed)
+    students = feats["student_id"].unique()
+    grid = pd.DataFrame(
+        [(s, y, q) for y in list(YEARS)[1:] for q in (1, 2, 3, 4) for s in students],
+        columns=["student_id", "school_year", "start_quarter"],
+    )
+    prev = usual_care.previous_point(grid["school_year"], grid["start_quarter"])
+    seen = grid[["student_id"]].assign(
+        school_year=prev["school_year"].to_numpy(), decision_point=prev["decision_point"]
+    )
+    seen = seen.merge(feats, how="left", on=["student_id", "school_year", "decision_point"])
+    p = expit(
+        _true_logit(
+            seen["absence_rate_to_date"].to_numpy(), seen["core_failures_to_date"].to_numpy()
+        )
+    )
+    return grid.assign(
+        service="TUTOR",
+        grade_level=7,
+        grade_band="middle",
+        is_treated=rng.random(len(grid)) < p,
+        true_chance=p,
+    )
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    feats = _feats(1500)
+    return feats, _risk_sets(feats)
+
+
+def _candidates(feats: pd.DataFrame, year: int, point: str, quarter: int) -> pd.DataFrame:
+    rows = feats[(feats["school_year"] == year) & (feats["decision_point"] == point)]
+    start_year = year + 1 if point == "eoy" else year
+    return rows[["student_id", "school_year", "decision_point"]].assign(
+        service="TUTOR",
+        start_school_year=start_year,
+        start_quarter=quarter,
+        start_grade_band="middle",
+    )
+
+
+def test_the_decision_point_before_a_quarter():
+    prev = usual_care.previous_point(pd.Series([2027, 2027, 2027]), pd.Series([1, 2, 4]))
+    assert prev["school_year"].tolist() == [2026, 2027, 2027]
+    assert prev["decision_point"].tolist() == ["eoy", "q1", "q3"]
+
+
+def test_the_known_rule_is_recovered(data: tuple[pd.DataFrame, pd.DataFrame]):
+    feats, rs = data
+    cands = _candidates(feats, 2022, "eoy", 1)
+    chance = usual_care.chance_started_anyway(cands, rs.drop(columns="true_chance"), feats)
+    seen = cands.merge(feats, on=["student_id", "school_year", "decision_point"])
+    truth = expit(
+        _true_logit(
+            seen["absence_rate_to_date"].to_numpy(), seen["core_failures_to_date"].to_numpy()
+        )
+    )
+    assert np.isfinite(chance).all()
+    assert np.abs(chance - truth).mean() < 0.02
+    assert np.corrcoef(chance, truth)[0, 1] > 0.95
+
+
+def test_only_quarters_that_began_before_the_start_are_learned_from(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+):
+    feats, rs = data
+    rs = rs.drop(columns="true_chance")
+    cands = _candidates(feats, 2021, "q2", 3)  # starts in quarter 3 of 2021
+    before = (rs["school_year"] < 2021) | ((rs["school_year"] == 2021) & (rs["start_quarter"] < 3))
+    # the same whatever happened from quarter 3 of 2021 on, even if everyone started then
+    later = rs.assign(is_treated=rs["is_treated"] | ~before)
+    a = usual_care.chance_started_anyway(cands, rs, feats)
+    b = usual_care.chance_started_anyway(cands, later, feats)
+    c = usual_care.chance_started_anyway(cands, rs[before], feats)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    # and a start after that does learn from it
+    d = usual_care.chance_started_anyway(_candidates(feats, 2022, "eoy", 1), later, feats)
+    assert d.mean() > a.mean() + 0.1
+
+
+def test_too_few_starts_fall_back_to_the_rate_and_unknown_cells_are_unknown(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+):
+    feats, rs = data
+    rs = rs.drop(columns="true_chance")
+    rare = rs.assign(service="MENTOR", is_treated=False)
+    rare.loc[rare.index[:10], "is_treated"] = True
+    cands = _candidates(feats, 2022, "eoy", 1)
+    both = pd.concat([cands, cands.assign(service="MENTOR"), cands.assign(service="COUNSEL")])
+    chance = usual_care.chance_started_anyway(both, pd.concat([rs, rare]), feats)
+    n = len(cands)
+    rate = 10 / int((rare["school_year"] <= 2022).sum())  # the quarters before the start
+    np.testing.assert_allclose(chance[n : 2 * n], rate)
+    assert np.isnan(chance[2 * n :]).all()
+    assert np.isfinite(chance[:n]).all()
+    assert usual_care.chance_started_anyway(cands.iloc[:0], rs, feats).shape == (0,)
