@@ -259,6 +259,10 @@ def test_a_place_counts_only_the_benefit_net_of_starting_anyway():
     assert (off["chance_started_anyway"] == 0).all()
     np.testing.assert_allclose(off["added_benefit"], off["benefit"])
     assert plan.PlanSettings.from_json('{"net_of_usual_care": false}').net_of_usual_care is False
+    # as text, as --vars may pass it
+    assert plan.PlanSettings.from_json('{"net_of_usual_care": "false"}').net_of_usual_care is False
+    with pytest.raises(ValueError, match="net_of_usual_care"):
+        plan.PlanSettings.from_json('{"net_of_usual_care": "no"}')
 
 
 # --- fits --------------------------------------------------------------------------------------

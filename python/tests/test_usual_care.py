@@ -1,6 +1,8 @@
 """The chance a school starts a service anyway (k12ews.ml.usual_care), on small frames
-with a known rule: it is recovered, it is learned only from quarters that began before
-the planned start, and a service or band without enough starts falls back to its rate."""
+with a known rule: it is recovered (with the grade the service would start in), it is
+learned only from quarters that began before the planned start, this year's service
+counts (which can include the start itself) are not read, and a service or band without
+enough starts falls back to its rate."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ YEARS = range(2018, 2024)
 POINTS = ("q1", "q2", "q3", "eoy")
 
 
-def _true_logit(absence: np.ndarray, failures: np.ndarray) -> np.ndarray:
-    return -3.0 + 15.0 * (absence - 0.08) + 0.8 * failures
+def _true_logit(absence: np.ndarray, failures: np.ndarray, grade: np.ndarray) -> np.ndarray:
+    """Schools start it more for students in grade 8, the grade the service starts in."""
+    return -3.0 + 15.0 * (absence - 0.08) + 0.8 * failures + 1.2 * (grade == 8)
 
 
 def _feats(n: int, seed: int = 0) -> pd.DataFrame:
@@ -32,7 +35,8 @@ def _feats(n: int, seed: int = 0) -> pd.DataFrame:
     )
     for name in features.ACTIONABLE:
         f[name] = 0.0
-    f["grade_level"] = 7
+    # grades 6-8, a grade up each year (a student's grade at a point, not a rule)
+    f["grade_level"] = 6 + (f["student_id"].str[1:].astype(int) + f["school_year"]) % 3
     f["absence_rate_to_date"] = rng.beta(1.2, 12.0, rows)
     f["core_failures_to_date"] = rng.poisson(0.4, rows).astype(float)
     f["gpa_to_date"] = np.where(rng.random(rows) < 0.05, np.nan, rng.uniform(1, 4, rows))
@@ -61,14 +65,18 @@ def _risk_sets(feats: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
         school_year=prev["school_year"].to_numpy(), decision_point=prev["decision_point"]
     )
     seen = seen.merge(feats, how="left", on=["student_id", "school_year", "decision_point"])
+    # the grade the service starts in: a grade up after the end of a year (quarter 1)
+    grade = seen["grade_level"].to_numpy() + (grid["start_quarter"].to_numpy() == 1)
     p = expit(
         _true_logit(
-            seen["absence_rate_to_date"].to_numpy(), seen["core_failures_to_date"].to_numpy()
+            seen["absence_rate_to_date"].to_numpy(),
+            seen["core_failures_to_date"].to_numpy(),
+            grade,
         )
     )
     return grid.assign(
         service="TUTOR",
-        grade_level=7,
+        grade_level=grade,
         grade_band="middle",
         is_treated=rng.random(len(grid)) < p,
         true_chance=p,
@@ -88,6 +96,7 @@ def _candidates(feats: pd.DataFrame, year: int, point: str, quarter: int) -> pd.
         service="TUTOR",
         start_school_year=start_year,
         start_quarter=quarter,
+        start_grade=rows["grade_level"].to_numpy() + (point == "eoy"),
         start_grade_band="middle",
     )
 
@@ -105,10 +114,15 @@ def test_the_known_rule_is_recovered(data: tuple[pd.DataFrame, pd.DataFrame]):
     seen = cands.merge(feats, on=["student_id", "school_year", "decision_point"])
     truth = expit(
         _true_logit(
-            seen["absence_rate_to_date"].to_numpy(), seen["core_failures_to_date"].to_numpy()
+            seen["absence_rate_to_date"].to_numpy(),
+            seen["core_failures_to_date"].to_numpy(),
+            cands["start_grade"].to_numpy(),
         )
     )
     assert np.isfinite(chance).all()
+    # read with the grade the service starts in: grade 7 at the end of the year -> 8
+    eighth = (cands["start_grade"] == 8).to_numpy()
+    assert chance[eighth].mean() > 1.5 * chance[~eighth].mean()
     assert np.abs(chance - truth).mean() < 0.02
     assert np.corrcoef(chance, truth)[0, 1] > 0.95
 
@@ -130,6 +144,34 @@ def test_only_quarters_that_began_before_the_start_are_learned_from(
     # and a start after that does learn from it
     d = usual_care.chance_started_anyway(_candidates(feats, 2022, "eoy", 1), later, feats)
     assert d.mean() > a.mean() + 0.1
+
+
+def test_this_years_service_counts_are_not_read(data: tuple[pd.DataFrame, pd.DataFrame]):
+    """A decision point is dated by the latest calendar: at a school whose quarter began a
+    few days earlier, a start on its first day is already in this year's service counts.
+    Counts that give every start away must change nothing."""
+    feats, rs = data
+    rs = rs.drop(columns="true_chance")
+    started = rs.loc[rs["is_treated"] & (rs["start_quarter"] > 1)]
+    prev = usual_care.previous_point(started["school_year"], started["start_quarter"])
+    leak = pd.DataFrame(
+        {
+            "student_id": started["student_id"].to_numpy(),
+            "school_year": prev["school_year"].to_numpy(),
+            "decision_point": prev["decision_point"].to_numpy(),
+            "leaked": True,
+        }
+    ).drop_duplicates(["student_id", "school_year", "decision_point"])
+    leaky = feats.merge(leak, how="left", on=["student_id", "school_year", "decision_point"])
+    given_away = leaky["leaked"].eq(True)
+    leaky["service_spells_this_year_to_date"] = given_away.astype(float)
+    leaky["highest_mtss_tier_this_year_to_date"] = 2.0 * given_away
+    leaky = leaky.drop(columns="leaked")
+    cands = _candidates(feats, 2022, "q2", 3)
+    a = usual_care.chance_started_anyway(cands, rs, feats)
+    b = usual_care.chance_started_anyway(cands, rs, leaky)
+    np.testing.assert_array_equal(a, b)
+    assert not set(usual_care.LEAKY) & set(usual_care.INDICATORS)
 
 
 def test_too_few_starts_fall_back_to_the_rate_and_unknown_cells_are_unknown(

@@ -110,8 +110,18 @@ class PlanSettings:
             ),
             top_reasons=int(d.get("top_reasons", base.top_reasons)),
             effect_timing=str(d.get("effect_timing", base.effect_timing)),
-            net_of_usual_care=bool(d.get("net_of_usual_care", base.net_of_usual_care)),
+            net_of_usual_care=_as_bool(d.get("net_of_usual_care", base.net_of_usual_care)),
         )
+
+
+def _as_bool(value: object) -> bool:
+    """A var's true or false, also when it comes as text ("false" from --vars)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text not in ("true", "false"):
+            raise ValueError(f"net_of_usual_care must be true or false, not {value!r}")
+        return text == "true"
+    return bool(value)
 
 
 def plan_outcome(grade_level: int) -> str:
@@ -450,8 +460,8 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
     desc = str(row["service_description"])
     others = int(row["helpful_services_count"]) - 1
     lead = (
-        f"{desc} is the most helpful of the {others + 1} services open to this student "
-        f"({row['helpful_services_open']})"
+        f"{desc} is the one a place adds most with, of the {others + 1} clearly helpful "
+        f"services open to this student ({row['helpful_services_open']})"
         if others > 0
         else f"{desc} is the one service open to this student whose effect is clearly helpful"
     )

@@ -49,7 +49,8 @@ GRADE_UNIT = ["school_id", "school_year", "grade_level"]
 STRATEGIES = {
     "students_by_benefit": (
         "Individual students: in each school, its capacity of students with the largest "
-        "expected benefit of their best helpful service (the plan's rule)"
+        "added benefit of their best helpful service (the plan's rule: the expected benefit "
+        "net of the chance the school would start it anyway)"
     ),
     "students_by_risk": (
         "Individual students: in each school, its capacity of students by risk alone"

@@ -13,11 +13,21 @@ before that quarter (``ml_features`` at the previous decision point: the end of 
 previous year for quarter 1, the end of the previous quarter otherwise). One logistic
 regression per service and grade band of the starting grade, on the risk models' own
 indicators (``k12ews.ml.features.ACTIONABLE``: attendance, marks, credits, behaviour,
-mobility, state tests, retention history and services; standardised, a missing value as
-0 with a missing-value flag) and the start quarter, fitted on every student who started
-and a seeded sample of the others (``controls_per_start`` a start, weighted back up).
+mobility, state tests, retention history and earlier years' services; standardised, with
+a flag for a missing value), the start quarter and the starting grade (a term each),
+fitted on every student who started and a seeded sample of the others
+(``CONTROLS_PER_START`` a start, weighted back up).
 Only risk sets that began before the planned start are used: a plan never learns from
 what happened after its own decision.
+
+Two of the risk models' indicators are left out: ``service_spells_this_year_to_date`` and
+``highest_mtss_tier_this_year_to_date``. A decision point's date is the latest quarter end
+of the district's calendars, so at a school whose quarter begins a few days earlier a
+service started on that quarter's first day is already counted in them: the start being
+predicted would be among its own inputs. ``service_spells_before_this_year`` (services
+of earlier years) stays. The grade is the one the service would start in (the risk
+set's grade; a grade up after the end of the year), in training and in prediction alike.
+A value missing where training had none stands at the training mean.
 
 What it does not know: who has room on a caseload next term (in the synthetic district a
 school's capacity is a fresh draw each year; in a real one it may persist, and a school
@@ -45,7 +55,9 @@ RISK_SET_COLUMNS = [
     "grade_band",
     "is_treated",
 ]
-INDICATORS = [f for f in features.ACTIONABLE]
+# dated by the latest calendar, they can count the very start being predicted (docstring)
+LEAKY = ("service_spells_this_year_to_date", "highest_mtss_tier_this_year_to_date")
+INDICATORS = [f for f in features.ACTIONABLE if f not in LEAKY]
 QUARTERS = (1, 2, 3, 4)
 MIN_STARTS = 30  # fewer starts than this in a service x band: its overall start rate
 CONTROLS_PER_START = 10.0
@@ -70,32 +82,51 @@ def previous_point(school_year: pd.Series, start_quarter: pd.Series) -> pd.DataF
 class _Basis:
     """How a ``design_frame`` becomes the regression's matrix (fixed at fitting)."""
 
-    columns: tuple[str, ...]
-    flagged: tuple[str, ...]
+    flagged: tuple[str, ...]  # columns with missing values in training: a flag each
+    fill: np.ndarray  # a missing value stands at the training mean
+    grades: tuple[int, ...]  # an indicator for each grade of training but the first
     mean: np.ndarray
     scale: np.ndarray
 
     @classmethod
     def fit(cls, design: pd.DataFrame, start_quarter: np.ndarray) -> _Basis:
         flagged = tuple(c for c in INDICATORS if design[c].isna().any())
-        raw = _raw(design, start_quarter, flagged)
+        values = design[INDICATORS].to_numpy(dtype=float)
+        present = ~np.isnan(values)
+        counts = present.sum(axis=0)
+        fill = np.where(present, values, 0.0).sum(axis=0) / np.maximum(counts, 1)
+        seen = design["grade_level"].dropna().astype(int)
+        grades = tuple(sorted(set(seen)))[1:]
+        raw = _raw(design, start_quarter, flagged, fill, grades)
         scale = raw.std(axis=0)
         return cls(
-            columns=tuple(INDICATORS),
             flagged=flagged,
+            fill=fill,
+            grades=grades,
             mean=raw.mean(axis=0),
             scale=np.where(scale > 0, scale, 1.0),
         )
 
     def matrix(self, design: pd.DataFrame, start_quarter: np.ndarray) -> np.ndarray:
-        return (_raw(design, start_quarter, self.flagged) - self.mean) / self.scale
+        raw = _raw(design, start_quarter, self.flagged, self.fill, self.grades)
+        return (raw - self.mean) / self.scale
 
 
-def _raw(design: pd.DataFrame, start_quarter: np.ndarray, flagged: tuple[str, ...]) -> np.ndarray:
+def _raw(
+    design: pd.DataFrame,
+    start_quarter: np.ndarray,
+    flagged: tuple[str, ...],
+    fill: np.ndarray,
+    grades: tuple[int, ...],
+) -> np.ndarray:
     values = design[INDICATORS].to_numpy(dtype=float)
+    values = np.where(np.isnan(values), fill, values)
     missing = design[list(flagged)].isna().to_numpy(dtype=float)
     quarters = np.column_stack([(start_quarter == q).astype(float) for q in QUARTERS[1:]])
-    return np.column_stack([np.nan_to_num(values, nan=0.0), missing, quarters])
+    # schools favour some grades (mentoring at the move to high school): one term a grade
+    grade = design["grade_level"].to_numpy(dtype=float)
+    by_grade = np.column_stack([(grade == g).astype(float) for g in grades] or [grade * 0])
+    return np.column_stack([values, missing, quarters, by_grade])
 
 
 @dataclass(frozen=True)
@@ -106,12 +137,15 @@ class UsualCareModel:
 
     def predict(self, rows: pd.DataFrame, feats: pd.DataFrame) -> np.ndarray:
         """``rows``: student_id, school_year, decision_point (of the features read),
-        service, start_quarter, start_grade_band. Unknown service x band: NaN."""
+        service, start_quarter, start_grade, start_grade_band. Unknown service x band:
+        NaN."""
         out = np.full(len(rows), np.nan)
         if rows.empty:
             return out
         r = rows.reset_index(drop=True)
         f = r[KEYS].merge(feats, how="left", on=KEYS, validate="m:1")
+        # the grade the service would start in, as the risk sets' grade in training
+        f["grade_level"] = r["start_grade"].to_numpy()
         design = features.design_frame(f)
         for (service, band), fit in self.fits.items():
             m = ((r["service"] == service) & (r["start_grade_band"] == band)).to_numpy()
@@ -188,9 +222,9 @@ def chance_started_anyway(
     candidates: pd.DataFrame, risk_sets: pd.DataFrame, feats: pd.DataFrame
 ) -> np.ndarray:
     """For each candidate (student_id, school_year, decision_point, service,
-    start_school_year, start_quarter, start_grade_band), the chance the school starts the
-    service for the student in that quarter anyway, from a model fitted on the quarters
-    that began before it (one model per distinct start year and quarter)."""
+    start_school_year, start_quarter, start_grade, start_grade_band), the chance the
+    school starts the service for the student in that quarter anyway, from a model fitted
+    on the quarters that began before it (one model per distinct start year and quarter)."""
     out = np.full(len(candidates), np.nan)
     if candidates.empty or risk_sets.empty:
         return out
