@@ -93,8 +93,9 @@ def test_every_test_student_has_a_true_probability(scored: dict[str, pd.DataFram
 MIDDLE_XFAIL = pytest.mark.xfail(
     strict=True,
     reason="measured 2026-11-26: middle school (test 2019-2020) top decile predicted 0.504 "
-    "vs true 0.474 (+0.0305; was +0.044 before the level was pooled); high school passes "
-    "(docs/risk_models.md)",
+    "vs true 0.474 (+0.0305; was +0.044 before the level was pooled); high school passes. "
+    "With 160 futures in 8 worlds the truth is 0.477 (+0.0273, within the bar): the "
+    "40-future truth's own error is larger than the miss (docs/risk_models.md)",
 )
 
 
