@@ -160,32 +160,22 @@ class UsualCareModel:
         return out
 
 
-def training_rows(risk_sets: pd.DataFrame, last_start_year: int) -> pd.DataFrame:
-    """Risk-set rows of quarters that began by the end of ``last_start_year``, with the
-    decision point whose features the school had when the quarter began."""
-    rs = risk_sets.loc[risk_sets["school_year"].astype(int) <= last_start_year, RISK_SET_COLUMNS]
+def training_rows(
+    risk_sets: pd.DataFrame, feats: pd.DataFrame, cells: set[tuple[str, str]]
+) -> pd.DataFrame:
+    """The risk-set rows of the service x band ``cells``, each with what the school knew
+    at the decision point before its quarter began (``ml_features`` at ``previous_point``;
+    the risk set's own grade, the grade the service starts in)."""
+    rs = risk_sets[RISK_SET_COLUMNS]
+    pairs = pd.MultiIndex.from_tuples(sorted(cells), names=["service", "grade_band"])
+    rs = rs[pd.MultiIndex.from_frame(rs[["service", "grade_band"]]).isin(pairs)]
     rs = rs.reset_index(drop=True)
     prev = previous_point(rs["school_year"], rs["start_quarter"])
-    return rs.assign(
+    rs = rs.assign(
         feature_year=prev["school_year"].to_numpy(),
         decision_point=prev["decision_point"].to_numpy(),
     )
-
-
-def fit(
-    risk_sets: pd.DataFrame,
-    feats: pd.DataFrame,
-    last_start_year: int,
-    cells: set[tuple[str, str]] | None = None,
-    seed: int = SEED,
-) -> UsualCareModel:
-    """Fit one model per service x band (those in ``cells``, default all) on the risk
-    sets up to ``last_start_year``."""
-    rows = training_rows(risk_sets, last_start_year)
-    if cells is not None:
-        pairs = pd.MultiIndex.from_tuples(sorted(cells), names=["service", "grade_band"])
-        rows = rows[pd.MultiIndex.from_frame(rows[["service", "grade_band"]]).isin(pairs)]
-    rows = rows.merge(
+    return rs.merge(
         feats.rename(columns={"school_year": "feature_year"}).drop(
             columns=["grade_level", "grade_band"], errors="ignore"
         ),
@@ -193,6 +183,10 @@ def fit(
         on=["student_id", "feature_year", "decision_point"],
         validate="m:1",
     )
+
+
+def fit(rows: pd.DataFrame, seed: int = SEED) -> UsualCareModel:
+    """One model per service x band of the ``training_rows`` given."""
     fits: dict[tuple[str, str], tuple[_Basis, LogisticRegression] | float] = {}
     for (service, band), g in rows.groupby(["service", "grade_band"], sort=True):
         treated = g["is_treated"].astype(bool).to_numpy()
@@ -229,12 +223,15 @@ def chance_started_anyway(
     if candidates.empty or risk_sets.empty:
         return out
     c = candidates.reset_index(drop=True)
+    cell = c["service"].astype(str) + "|" + c["start_grade_band"].astype(str)
+    # the features are joined to the risk sets once; each start fits on its earlier rows
+    cells = set(zip(c["service"].astype(str), c["start_grade_band"].astype(str), strict=True))
+    rows = training_rows(risk_sets, feats, cells)
     for (year, quarter), g in c.groupby(["start_school_year", "start_quarter"], sort=True):
         # quarters that began before this start: earlier years, and this year's earlier ones
-        before = (risk_sets["school_year"] < int(year)) | (
-            (risk_sets["school_year"] == int(year)) & (risk_sets["start_quarter"] < int(quarter))
+        before = (rows["school_year"] < int(year)) | (
+            (rows["school_year"] == int(year)) & (rows["start_quarter"] < int(quarter))
         )
-        cells = set(zip(g["service"].astype(str), g["start_grade_band"].astype(str), strict=True))
-        model = fit(risk_sets[before], feats, int(year), cells)
-        out[g.index.to_numpy()] = model.predict(g, feats)
+        in_cells = (rows["service"] + "|" + rows["grade_band"]).isin(set(cell[g.index]))
+        out[g.index.to_numpy()] = fit(rows[before & in_cells]).predict(g, feats)
     return out
