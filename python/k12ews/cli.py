@@ -8,7 +8,8 @@
     k12ews summary  [--db PATH]          rows per mart, students flagged, where things are
     k12ews export   --format csv|parquet DIR [--db PATH]   raw tables as contract files
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
-                    [--hash-ids] [--project-dir P]   check a district's files, load raw
+                    [--hash-ids] [--project-dir P] [--max-overlap-days N]
+                    [--allow-weekend-instruction]   check a district's files, load raw
     k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
     k12ews futures  [--db PATH] [--replicas N] [--worlds W] [--school-years Y ...]
                     true on-time graduation probabilities by replaying a generated
@@ -169,6 +170,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_rule_settings(p: argparse.ArgumentParser) -> None:
+    """The options every command that checks contract files shares."""
+    p.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        help="dbt project whose seeds/xwalk_*.csv give the known codes (default: "
+        "$K12EWS_PROJECT_DIR, else the project this package is installed from)",
+    )
+    p.add_argument(
+        "--max-overlap-days",
+        type=_positive,
+        default=None,
+        help="reject an overlap of two enrollment spells longer than this many days "
+        "(default: resolve any overlap; docs/data_contract.md)",
+    )
+    p.add_argument(
+        "--allow-weekend-instruction",
+        action="store_true",
+        help="accept Saturdays and Sundays marked as instructional days",
+    )
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from k12ews.load import LoadSettings
+
+    return LoadSettings(
+        max_overlap_days=args.max_overlap_days,
+        allow_weekend_instruction=args.allow_weekend_instruction,
+    )
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from k12ews.load import LoadError, load_folder
     from k12ews.privacy import secret_from_env
@@ -183,6 +216,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             as_of=args.as_of_date,
             project_dir=args.project_dir,
             id_secret=secret,
+            settings=_settings(args),
         )
     except LoadError as e:
         print(f"k12ews: {e}", file=sys.stderr)
@@ -192,6 +226,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(result.render())
     if result.rows_rejected:
         print(f"rejected rows are in {warehouse.AUDIT}.raw_rejects (file, line, rule, text)")
+    if result.adjustments_by_file_rule:
+        print(f"adjusted and merged rows are in {warehouse.AUDIT}.raw_adjustments")
     return 0
 
 
@@ -277,12 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace student ids with keyed hashes (secret in $K12EWS_ID_SECRET)",
     )
-    ld.add_argument(
-        "--project-dir",
-        type=Path,
-        default=Path(),
-        help="dbt project whose seeds/xwalk_*.csv give the known codes (default .)",
-    )
+    _add_rule_settings(ld)
     ld.set_defaults(func=cmd_load)
     rp = sub.add_parser(
         "report", help="self-contained HTML report of a built warehouse (docs/report.md)"

@@ -30,6 +30,9 @@ class Table:
     columns: tuple[Column, ...]
     ed_fi: str = ""
     references: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+    # A required table must have a file with at least one row; an optional one may be
+    # absent (its indicators are then unknown: core.fct_data_coverage).
+    required: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -51,6 +54,7 @@ _YEAR = Column("school_year", "INTEGER", "School year, named by its spring year 
 TABLES: tuple[Table, ...] = (
     Table(
         name="schools",
+        required=True,
         grain="one row per school",
         description="Schools of the district with the grade span each serves.",
         keys=("school_id",),
@@ -71,6 +75,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         name="students",
+        required=True,
         grain="one row per student",
         description=(
             "Student identity. Names, birth dates and addresses stay in raw and never reach a mart."
@@ -79,14 +84,37 @@ TABLES: tuple[Table, ...] = (
         ed_fi="Student",
         columns=(
             _STUDENT,
-            Column("first_name", "VARCHAR", "Legal first name (personally identifying)."),
-            Column("last_name", "VARCHAR", "Legal last name (personally identifying)."),
-            Column("birth_date", "DATE", "Date of birth (personally identifying)."),
-            Column("sex", "VARCHAR", "Sex as recorded by the SIS: F or M.", codes="xwalk_sex"),
+            Column(
+                "first_name",
+                "VARCHAR",
+                "Legal first name (personally identifying; no mart reads it).",
+                required=False,
+            ),
+            Column(
+                "last_name",
+                "VARCHAR",
+                "Legal last name (personally identifying; no mart reads it).",
+                required=False,
+            ),
+            Column(
+                "birth_date",
+                "DATE",
+                "Date of birth (personally identifying); without it, over-age is unknown.",
+                required=False,
+            ),
+            Column(
+                "sex",
+                "VARCHAR",
+                "Sex as recorded by the SIS: F or M; without it, the sex subgroup is unknown.",
+                required=False,
+                codes="xwalk_sex",
+            ),
             Column(
                 "race_ethnicity",
                 "VARCHAR",
-                "Federal race/ethnicity code (Hispanic of any race is HI).",
+                "Federal race/ethnicity code (Hispanic of any race is HI); without it, the "
+                "race/ethnicity subgroup is unknown.",
+                required=False,
                 codes="xwalk_race_ethnicity",
             ),
             Column(
@@ -136,6 +164,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         name="enrollments",
+        required=True,
         grain="one row per student per school per entry date",
         description=(
             "Enrollment spells. exit_date is the last day the student was enrolled "
@@ -161,11 +190,20 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "exit_date", "DATE", "Last day enrolled; null if still enrolled.", required=False
             ),
-            Column("entry_type", "VARCHAR", "How the student entered.", codes="xwalk_entry_types"),
+            Column(
+                "entry_type",
+                "VARCHAR",
+                "How the student entered; without it, entries from outside the district "
+                "are unknown.",
+                required=False,
+                codes="xwalk_entry_types",
+            ),
             Column(
                 "exit_code",
                 "VARCHAR",
-                "Why the spell ended; null if still enrolled.",
+                "Why the spell ended; null if still enrolled (an exit date without a code "
+                "is an exit for an unknown reason: graduation and dropping out are then "
+                "unknown).",
                 required=False,
                 codes="xwalk_exit_codes",
             ),

@@ -48,12 +48,41 @@ contract's is cast through text with the same checks.
 columns) to the seed, then runs `dbt seed`. The loader reads the same seeds, so a
 code missing from its seed is rejected with the seed to edit.
 
-**Rules.** Each check has a name; a strict load's report and `audit.raw_rejects`
-use it. File-level problems fail the load in both modes; every other problem
-rejects its row.
+**Tables.** `schools`, `students` and `enrollments` are required: each needs a file
+with at least one row. Every other table is optional: an export may leave its file
+out (or send a header and no rows); the table then loads empty, the load says so, and
+the indicators it feeds are unknown, never zero (mart `core.fct_data_coverage` says
+what the data supports for each school and year). Optional columns may be left out
+of a file too: a de-identified extract needs no names, birth dates, sex, race or
+entry and exit codes.
+
+**Rules.** Each check has a name; a strict load's report (a count per file and rule,
+then the first lines of each) and `audit.raw_rejects` use it. File-level problems fail
+the load in both modes; every other problem rejects its row.
 
 | rule | what it means |
 |---|---|
+"""
+
+_ADJUST = """
+**Rules that resolve.** What a rule can resolve is loaded, not rejected, and every
+such row is a row of `audit.raw_adjustments` (table, file, line, rule, column, the
+value sent, the value used, why); the report counts them per file and rule.
+
+| rule | what it does |
+|---|---|
+"""
+
+_SETTINGS = """
+Their tolerances are settings of `k12ews load` (and `k12ews check`):
+`--max-overlap-days N` rejects an overlap of two spells longer than N days as
+`overlapping_enrollment` (default: any overlap of a later-entered spell is resolved:
+transfers recorded days late and exits pre-filled to the year's end are common in SIS
+exports); `--allow-weekend-instruction` accepts Saturdays and Sundays marked as
+instructional days (default: rejected as `weekend_instructional`). Exit dates after
+the load's as-of date load as sent (often pre-filled with the year's last day): the
+warehouse treats those spells as still open until it is built as of a later date, and
+the load notes how many there are.
 """
 
 _CASCADE = """
@@ -61,7 +90,8 @@ _CASCADE = """
 ({order}): a row whose parent was rejected is rejected too (`orphan_reference`,
 `outside_enrollment`, `not_instructional_day`), so the loaded tables are always
 consistent with each other. Every line of every file is counted: rows read = rows
-loaded + rows rejected, per file.
+loaded + rows rejected + rows merged, per file (`audit.raw_loads`, which also says
+whether each file was loaded, empty or absent).
 
 A school year `Y` (named by its spring year: 2024-25 is 2025) runs from 1 July of
 `Y-1` to 30 June of `Y`.
@@ -131,12 +161,16 @@ def _column_rules(table: contract.Table, column: contract.Column) -> str:
 def render(seeds_dir: Path) -> str:
     out = [_INTRO.rstrip("\n")]
     out += [f"| `{name}` | {_cell(text)} |" for name, text in rules.RULES.items()]
+    out.append(_ADJUST.rstrip("\n"))
+    out += [f"| `{name}` | {_cell(text)} |" for name, text in rules.ADJUSTMENTS.items()]
+    out.append(_SETTINGS.rstrip("\n"))
     out.append(_CASCADE.format(order=", ".join(rules.LOAD_ORDER)).rstrip("\n"))
     out.append("\n## Tables\n")
     for t in contract.TABLES:
         out.append(f"### {t.name}\n")
         out.append(f"{t.description}\n")
         out.append(f"- **Grain:** {t.grain}; **key:** {', '.join(t.keys)}")
+        out.append(f"- **{'Required' if t.required else 'Optional'} table**")
         out.append(f"- **Ed-Fi:** {t.ed_fi or '(none)'}")
         fresh = FRESHNESS.get(t.name)
         if fresh is not None:
@@ -147,7 +181,10 @@ def render(seeds_dir: Path) -> str:
             )
         for rr in rules.ROW_RULES:
             if rr.table == t.name:
-                out.append(f"- **Rule:** {rr.text}")
+                out.append(f"- **Rule** (`{rr.rule}`): {rr.text}")
+        for a in rules.VALUE_ADJUSTMENTS:
+            if a.table == t.name:
+                out.append(f"- **Resolved** (`{a.rule}`): {rules.ADJUSTMENTS[a.rule]}")
         if (t.name, None) in rules.INSIDE_ENROLLMENT:
             out.append("- **Rule:** the student has an enrollment at the school that year")
         out.append("")

@@ -130,6 +130,11 @@ def _table_description(table: Table) -> str:
     ]
     if table.ed_fi:
         parts.append(f"Ed-Fi: {table.ed_fi}.")
+    if not table.required:
+        parts.append(
+            "Optional table: an export may leave it out (the load writes it empty, and "
+            "the indicators it feeds are unknown: core.fct_data_coverage)."
+        )
     return " ".join(parts)
 
 
@@ -214,6 +219,7 @@ def _render_table(table: Table) -> list[str]:
         f"      grain: {_quote(table.grain)}",
         f"      keys: [{', '.join(table.keys)}]",
         f"      ed_fi: {_quote(table.ed_fi)}",
+        f"      required: {'true' if table.required else 'false'}",
         *_freshness_lines(table),
     ]
     if len(table.keys) > 1:

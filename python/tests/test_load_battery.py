@@ -91,8 +91,14 @@ def with_rule(e: Expect, rule: str) -> Expect:
 
 
 def missing_file(d: Path) -> Expect:
-    (d / "courses.csv").unlink()
-    return Expect("courses.csv", None, None, "missing_file", file_level=True)
+    (d / "students.csv").unlink()  # a required table (an optional one may be left out)
+    return Expect("students.csv", None, None, "missing_file", file_level=True)
+
+
+def required_file_without_rows(d: Path) -> Expect:
+    path = d / "schools.csv"
+    path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
+    return Expect("schools.csv", None, None, "no_rows", file_level=True)
 
 
 def duplicate_file(d: Path) -> Expect:
@@ -156,8 +162,30 @@ def nan_number(d: Path) -> Expect:
 
 
 def required_empty(d: Path) -> Expect:
-    e = set_value(d, "students", 2, "sex", "")
-    return Expect(e.file, e.line, "sex", "required", None)
+    e = set_value(d, "enrollments", 6, "entry_date", "")
+    return Expect(e.file, e.line, "entry_date", "required", None)
+
+
+def grade_outside_school_span(d: Path) -> Expect:
+    schools = {r[0]: (int(r[3]), int(r[4])) for r in read_rows(d, "schools")[1:]}
+    low, high = schools[col(d, "enrollments", 7, "school_id")]
+    grade = str(high + 1 if high < 12 else low - 1)
+    return with_rule(
+        set_value(d, "enrollments", 7, "grade_level", grade), "grade_outside_school_span"
+    )
+
+
+def weekend_instructional(d: Path) -> Expect:
+    rows = read_rows(d, "calendar_days")
+    h = rows[0]
+    line = next(
+        i + 1
+        for i, r in enumerate(rows[1:], start=1)
+        if dt.date.fromisoformat(r[h.index("calendar_date")]).weekday() == 5
+    )
+    set_value(d, "calendar_days", line, "calendar_event", "instructional")
+    set_value(d, "calendar_days", line, "is_instructional_day", "true")
+    return Expect("calendar_days.csv", line, "is_instructional_day", "weekend_instructional")
 
 
 def future_birth_date(d: Path) -> Expect:
@@ -175,8 +203,12 @@ def school_year_out_of_range(d: Path) -> Expect:
 
 
 def duplicate_key(d: Path) -> Expect:
+    # same key, another value (a row identical in every column is merged, not rejected)
     rows = read_rows(d, "parent_contacts")
-    rows.append(rows[1])
+    copy = list(rows[1])
+    method = rows[0].index("contact_method")
+    copy[method] = "letter" if copy[method] != "letter" else "phone"
+    rows.append(copy)
     write_rows(d, "parent_contacts", rows)
     return Expect("parent_contacts.csv", len(rows), "contact_reason", "duplicate_key")
 
@@ -196,10 +228,14 @@ def orphan_course(d: Path) -> Expect:
 
 
 def overlapping_enrollment(d: Path) -> Expect:
+    # the same entry date at a second school: neither spell is the later one
+    schools = read_rows(d, "schools")
+    twin = list(schools[1])
+    twin[0] = str(max(int(r[0]) for r in schools[1:]) + 1)
+    write_rows(d, "schools", [*schools, twin])
     rows = read_rows(d, "enrollments")
-    schools = [r[0] for r in read_rows(d, "schools")[1:]]
-    extra = list(rows[1])
-    extra[1] = next(s for s in schools if s != rows[1][1])
+    extra = list(next(r for r in rows[1:] if r[1] == schools[1][0]))
+    extra[1] = twin[0]
     rows.append(extra)
     write_rows(d, "enrollments", rows)
     return Expect("enrollments.csv", len(rows), "entry_date", "overlapping_enrollment")
@@ -316,6 +352,9 @@ def control_byte(d: Path) -> Expect:
 
 CORRUPTIONS: list[Callable[[Path], Expect]] = [
     missing_file,
+    required_file_without_rows,
+    grade_outside_school_span,
+    weekend_instructional,
     duplicate_file,
     missing_column,
     duplicate_column,
@@ -363,6 +402,7 @@ CORRUPTIONS: list[Callable[[Path], Expect]] = [
 GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
     # found before any file is read (all of them are reported)
     (missing_file,),
+    (required_file_without_rows,),
     (duplicate_file,),
     # found in headers, one file each (all of them are reported)
     (missing_column, duplicate_column, empty_file, tab_file),
@@ -407,6 +447,8 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
         unknown_grade_level,
         exit_before_entry,
         exit_code_without_date,
+        grade_outside_school_span,
+        weekend_instructional,
         unbalanced_quote,
     ),
     # rejects the first student's spell, whose rows several corruptions above use

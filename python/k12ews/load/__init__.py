@@ -1,10 +1,13 @@
 """Load a district's own SIS export (contract files) into ``raw``, checked.
 
-``load_folder`` is the entry point; ``rules`` holds the checks beyond column types;
-``read`` reads files with their line numbers; ``checks`` types the rows and checks each
-row, ``sets`` checks rows against other rows (set-based SQL, no loop over rows).
+``load_folder`` is the entry point; ``rules`` holds the checks beyond column types and
+the rules that resolve rather than reject; ``read`` reads files with their line numbers;
+``checks`` types the rows and checks each row, ``sets`` checks rows against other rows
+(set-based SQL, no loop over rows); ``result`` is what a load reports.
 """
 
-from k12ews.load.loader import FileCounts, LoadError, LoadResult, Problem, load_folder
+from k12ews.load.loader import load_folder
+from k12ews.load.result import FileCounts, LoadError, LoadResult, Problem
+from k12ews.load.rules import LoadSettings
 
-__all__ = ["FileCounts", "LoadError", "LoadResult", "Problem", "load_folder"]
+__all__ = ["FileCounts", "LoadError", "LoadResult", "LoadSettings", "Problem", "load_folder"]

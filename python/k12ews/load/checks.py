@@ -20,7 +20,7 @@ For table ``t`` (staged by :mod:`k12ews.load.read`):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -30,6 +30,12 @@ from k12ews.load.read import Staged, texts
 
 Crosswalks = dict[str, tuple[str, ...]]  # seed name -> its codes
 NO_DATE = "DATE '9999-12-31'"  # the last day of a spell with no exit date
+# the temp table of adjusted and merged rows (audit.raw_adjustments once the load commits)
+ADJUSTMENTS = "_adjustments"
+ADJUSTMENT_COLUMNS = (
+    "table_name VARCHAR, file VARCHAR, line BIGINT, rule VARCHAR, column_name VARCHAR, "
+    "old_value VARCHAR, new_value VARCHAR, message VARCHAR"
+)
 
 
 def q(name: str) -> str:
@@ -168,17 +174,19 @@ def _column_problems(
     return out
 
 
-def _table_problems(table: contract.Table, staged: Staged, as_of: dt.date) -> list[tuple[str, str]]:
+def _table_problems(
+    table: contract.Table, staged: Staged, as_of: dt.date, settings: rules.LoadSettings
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for rr in rules.ROW_RULES:
-        if rr.table == table.name:
+        if rr.table == table.name and not (rr.unless and getattr(settings, rr.unless)):
             value = " || ' ' || ".join(
                 f"{lit(col + '=')} || coalesce({_text(staged, col)}, '')" for col in rr.columns
             )
             out.append(
                 _problem(
                     f"NOT coalesce({rr.sql}, true)",
-                    "inconsistent",
+                    rr.rule,
                     rr.columns[-1],
                     value,
                     lit(f"needs {rr.text}"),
@@ -230,14 +238,22 @@ def _school_year_words() -> str:
     )
 
 
-def row_problems(
-    table: contract.Table, staged: Staged, crosswalks: Crosswalks, as_of: dt.date
-) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Context:
+    """What every check of a load reads: the crosswalks' codes, the as-of date and the
+    settings of the rules that resolve rather than reject."""
+
+    crosswalks: Crosswalks
+    as_of: dt.date
+    settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
+
+
+def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
     """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per check."""
     out: list[tuple[str, str]] = []
     for c in table.columns:
-        out += _column_problems(table, c, staged, crosswalks)
-    return out + _table_problems(table, staged, as_of)
+        out += _column_problems(table, c, staged, ctx.crosswalks)
+    return out + _table_problems(table, staged, ctx.as_of, ctx.settings)
 
 
 def typed_name(table: str) -> str:
@@ -254,15 +270,9 @@ def _typed_rows(table: contract.Table, staged: Staged, source: str) -> str:
     return f"SELECT {keep}{casts} FROM ({source})"
 
 
-def _typed_select(
-    table: contract.Table,
-    staged: Staged,
-    source: str,
-    crosswalks: Crosswalks,
-    as_of: dt.date,
-) -> str:
+def _typed_select(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
     """SQL of the typed rows of ``source`` with ``_problems``, their row-level problems."""
-    found = row_problems(table, staged, crosswalks, as_of)
+    found = row_problems(table, staged, ctx)
     problems = ",\n".join(p for _, p in found)
     # the list is built only for rows that break a rule: most rows pay one OR of tests
     any_problem = " OR ".join(f"coalesce({cond}, false)" for cond, _ in found)
@@ -280,17 +290,11 @@ def _typed_select(
     """
 
 
-def _flagged_lines(
-    table: contract.Table,
-    staged: Staged,
-    source: str,
-    crosswalks: Crosswalks,
-    as_of: dt.date,
-) -> str:
+def _flagged_lines(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
     """SQL of the lines of ``source`` that break a row rule, one filter per rule: a file
     with statistics (Parquet) skips each row group where a rule cannot fail."""
     typed = _typed_rows(table, staged, source)
-    conds = ["_rule IS NOT NULL"] + [c for c, _ in row_problems(table, staged, crosswalks, as_of)]
+    conds = ["_rule IS NOT NULL"] + [c for c, _ in row_problems(table, staged, ctx)]
     return " UNION ".join(f"SELECT _line FROM ({typed}) WHERE coalesce({c}, false)" for c in conds)
 
 
@@ -305,6 +309,7 @@ class Judged:
     typed_rows: int | None = None  # rows stored by a CSV read (None: a view)
     row_problems: int = 0
     set_problems: int = 0
+    merged: int = 0  # copies of an identical earlier row (``_mg_<t>``), loaded once
 
     @property
     def name(self) -> str:
@@ -320,6 +325,8 @@ class Judged:
         found = [f"_line NOT IN (SELECT line FROM _rp_{t})"] if self.row_problems else []
         if self.set_problems:
             found.append(f"_line NOT IN (SELECT line FROM _sp_{t})")
+        if self.merged:
+            found.append(f"_line NOT IN (SELECT line FROM _mg_{t})")
         return " AND ".join(found) or "true"
 
     def rejected_lines(self) -> str:
@@ -329,6 +336,28 @@ class Judged:
     def add_set_problems(self, con: duckdb.DuckDBPyConnection, select: str) -> None:
         """Insert (line, rule, column_name, value_columns, message) rows into ``_sp_<t>``."""
         self.set_problems += _rows(con.execute(f"INSERT INTO _sp_{self.name} {select}"))
+
+    def add_merged(self, con: duckdb.DuckDBPyConnection, select: str) -> None:
+        """Merge the lines of ``select`` (line, kept_line) into the earlier line they
+        copy: recorded in ``_adjustments``, counted as merged, never loaded."""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _mg_new AS {select}")
+        self.merged += _rows(
+            con.execute(f"INSERT INTO _mg_{self.name} SELECT line, kept_line FROM _mg_new")
+        )
+        self.add_adjustments(
+            con,
+            "SELECT line, 'exact_duplicate', NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, "
+            "'identical to line ' || kept_line || ': loaded once' FROM _mg_new",
+        )
+        con.execute("DROP TABLE _mg_new")
+
+    def add_adjustments(self, con: duckdb.DuckDBPyConnection, select: str) -> None:
+        """Record adjusted rows: ``select`` gives (line, rule, column_name, old_value,
+        new_value, message)."""
+        con.execute(
+            f"INSERT INTO {ADJUSTMENTS} SELECT {lit(self.name)}, {lit(self.staged.file)}, * "
+            f"FROM ({select})"
+        )
 
 
 def _rows(result: duckdb.DuckDBPyConnection) -> int:
@@ -342,8 +371,7 @@ def build_typed(
     table: contract.Table,
     staged: Staged,
     source: str,
-    crosswalks: Crosswalks,
-    as_of: dt.date,
+    ctx: Context,
 ) -> Judged:
     """``_ty_<t>``: the typed rows of ``source`` and their row-level problems.
 
@@ -352,7 +380,7 @@ def build_typed(
     read again by each check (cheaper than a copy).
     """
     t = table.name
-    select = _typed_select(table, staged, source, crosswalks, as_of)
+    select = _typed_select(table, staged, source, ctx)
     judged = Judged(table, staged)
     if staged.fmt == "csv":
         judged.typed_rows = _rows(con.execute(f"CREATE TEMP TABLE _tyb_{t} AS {select}"))
@@ -362,7 +390,7 @@ def build_typed(
         flagged = f"SELECT * FROM {typed_name(t)}"
     else:
         con.execute(f"CREATE TEMP VIEW {typed_name(t)} AS {select}")
-        lines = _flagged_lines(table, staged, source, crosswalks, as_of)
+        lines = _flagged_lines(table, staged, source, ctx)
         found = _rows(con.execute(f"CREATE TEMP TABLE _rpl_{t} AS {lines}"))
         # the problems of the flagged lines only (none: an empty table of their type)
         flagged = _typed_select(
@@ -370,8 +398,7 @@ def build_typed(
             staged,
             f"SELECT * FROM ({source}) WHERE "
             + (f"_line IN (SELECT _line FROM _rpl_{t})" if found else "false"),
-            crosswalks,
-            as_of,
+            ctx,
         )
     judged.row_problems = _rows(
         con.execute(
@@ -383,27 +410,49 @@ def build_typed(
         f"CREATE TEMP TABLE _sp_{t} (line BIGINT, rule VARCHAR, column_name VARCHAR, "
         "value_columns VARCHAR, message VARCHAR)"
     )
+    con.execute(f"CREATE TEMP TABLE _mg_{t} (line BIGINT, kept_line BIGINT)")
     return judged
 
 
 def drop_typed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"DROP VIEW IF EXISTS {typed_name(table)}")
-    for name in ("_tyb", "_rpl", "_rp", "_sp"):
+    for name in ("_tyb", "_rpl", "_rp", "_sp", "_mg"):
         con.execute(f"DROP TABLE IF EXISTS {name}_{table}")
 
 
 # ---------------------------------------------------------------- rows that load, rejects
 
 
+def adjusted(table: str, column: str) -> str:
+    """SQL of a column's value as it loads: corrected by its value adjustments, if any."""
+    value = q(column)
+    for a in rules.VALUE_ADJUSTMENTS:
+        if (a.table, a.column) == (table, column):
+            value = f"CASE WHEN coalesce({a.when}, false) THEN {a.value} ELSE {value} END"
+    return value
+
+
 def finish(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
-    """``_ok_<t>`` (rows that load, in file order) and this table's rows of ``_rejects``."""
+    """``_ok_<t>`` (rows that load, in file order, with their value adjustments), the
+    adjustments' rows of ``_adjustments`` and this table's rows of ``_rejects``."""
     t = judged.name
-    cols = ", ".join(q(c) for c in judged.table.column_names)
+    cols = ", ".join(
+        f"{adjusted(t, c)} AS {q(c)}" if adjusted(t, c) != q(c) else q(c)
+        for c in judged.table.column_names
+    )
     # a view, not a copy: the rows are written once, into raw, when the load commits
     # (in file order: _ty_<t> holds the file's records in order)
     con.execute(
         f"CREATE TEMP VIEW _ok_{t} AS SELECT {cols} FROM {typed_name(t)} WHERE {judged.alive()}"
     )
+    for a in rules.VALUE_ADJUSTMENTS:
+        if a.table == t:
+            judged.add_adjustments(
+                con,
+                f"SELECT _line, {lit(a.rule)}, {lit(a.column)}, CAST({q(a.column)} AS VARCHAR), "
+                f"CAST({a.value} AS VARCHAR), {a.message} FROM {typed_name(t)} "
+                f"WHERE {judged.alive()} AND coalesce({a.when}, false)",
+            )
     if judged.rejected:
         _insert_rejects(con, judged)
 

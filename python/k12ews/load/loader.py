@@ -1,9 +1,10 @@
 """Load a folder of contract files into ``raw``: strict (default) or quarantine.
 
 1. Find one file per contract table (``<table>.csv`` or ``<table>.parquet``) and check
-   its header (:mod:`k12ews.load.read`); file-level problems (missing file or column,
-   empty file, wrong delimiter) fail the load in either mode, since no row of such a
-   file can be judged.
+   its header (:mod:`k12ews.load.read`); file-level problems (a required table's file
+   missing or without rows, a missing column, an empty file, a wrong delimiter) fail
+   the load in either mode, since no row of such a file can be judged. An optional
+   table's file may be left out: the table loads empty and is reported absent.
 2. Optionally replace student identifiers with keyed hashes (:mod:`k12ews.privacy`):
    the files are then staged as tables, changed in place.
 3. Type and check the tables in dependency order (:data:`k12ews.load.rules.LOAD_ORDER`;
@@ -12,10 +13,16 @@
    ``outside_enrollment``, ``not_instructional_day``), so what loads is always
    consistent. A plain CSV file is read once, by DuckDB's parallel reader; if that
    reader refuses or skips a line, the file is read line by line instead.
-4. Strict: any rejected row fails the load with a report naming file, line, column,
-   value and rule, and nothing is written. Quarantine: valid rows load and every
-   rejected row goes to ``audit.raw_rejects`` with its file, line, rule, message and
-   original text. In both, rows read = rows loaded + rows rejected for every file.
+   What a rule resolves is not rejected (:data:`k12ews.load.rules.ADJUSTMENTS`): a
+   row sent twice is merged into its first copy, an exit typed after its school year
+   ends on the year's last day, an overlap the warehouse resolves is recorded; each
+   adjusted row goes to ``audit.raw_adjustments`` (file, line, rule, column, old and
+   new value, why).
+4. Strict: any rejected row fails the load with a report counting the problems per
+   file and rule and naming, for each, the first lines (file, line, column, value),
+   and nothing is written. Quarantine: valid rows load and every rejected row goes to
+   ``audit.raw_rejects`` with its file, line, rule, message and original text. In both,
+   rows read = rows loaded + rows rejected + rows merged for every file.
 5. ``raw`` (and ``audit``) are replaced in one transaction
    (:func:`k12ews.warehouse.replace_raw_from_load`): a failure leaves the previous
    state, and loading the same folder twice gives the same state.
@@ -26,9 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 
@@ -44,92 +49,30 @@ from k12ews.load.read import (
     stage,
     staging_name,
 )
+from k12ews.load.result import (
+    EXAMPLES_PER_RULE,
+    REPORT_LIMIT,
+    FileCounts,
+    LoadError,
+    LoadResult,
+    Mode,
+    Problem,
+)
 
-Mode = Literal["strict", "quarantine"]
-REPORT_LIMIT = 50  # problems listed in a strict-mode report (all are counted)
 REJECT_COLUMNS = (
     "table_name VARCHAR, file VARCHAR, line BIGINT, rule VARCHAR, column_name VARCHAR, "
     "value VARCHAR, message VARCHAR, problems VARCHAR, original_text VARCHAR"
 )
 
 
-@dataclass(frozen=True)
-class FileCounts:
-    table: str
-    file: str
-    rows_read: int
-    rows_loaded: int
-    rows_rejected: int
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    column: str | None
-    value: str | None
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f" line {self.line}" if self.line is not None else ""
-        col = f", column {self.column}" if self.column else ""
-        val = f", value {self.value!r}" if self.value is not None else ""
-        return f"{self.file}{where}{col}{val}: {self.rule}: {self.message}"
-
-
-@dataclass
-class LoadResult:
-    mode: Mode
-    files: list[FileCounts]
-    notes: list[str] = field(default_factory=list)
-    rejects_by_rule: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)  # the first REPORT_LIMIT
-    hashed_ids: int | None = None
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    def render(self) -> str:
-        lines = [
-            f"{'file':<36} {'read':>10} {'loaded':>10} {'rejected':>10}",
-            *(
-                f"{f.file:<36} {f.rows_read:>10,} {f.rows_loaded:>10,} {f.rows_rejected:>10,}"
-                for f in self.files
-            ),
-            f"{'total':<36} {self.rows_read:>10,} {self.rows_loaded:>10,} "
-            f"{self.rows_rejected:>10,}",
-        ]
-        if self.rejects_by_rule:
-            lines.append(
-                "rejected rows by rule: "
-                + ", ".join(f"{r} {n:,}" for r, n in self.rejects_by_rule.items())
-            )
-        if self.hashed_ids is not None:
-            lines.append(f"student identifiers replaced by keyed hashes: {self.hashed_ids:,}")
-        lines += self.notes
-        return "\n".join(lines)
-
-
-class LoadError(ValueError):
-    """The load failed; ``raw`` is as it was. ``problems`` lists what was found."""
-
-    def __init__(self, summary: str, problems: list[Problem], total: int) -> None:
-        self.summary = summary
-        self.problems = problems
-        self.total = total
-        listed = "\n".join(f"  {p}" for p in problems)
-        more = f"\n  ... and {total - len(problems):,} more" if total > len(problems) else ""
-        super().__init__(f"{summary}\n{listed}{more}")
+def project_dir_default() -> Path:
+    """The dbt project whose seeds a load reads: ``$K12EWS_PROJECT_DIR``, else the
+    project this package belongs to (its repository), else the current folder."""
+    env = os.environ.get("K12EWS_PROJECT_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[3]
+    return here if (here / "dbt_project.yml").is_file() else Path()
 
 
 def _seed_codes(path: Path, column: str) -> tuple[str, ...]:
@@ -144,13 +87,16 @@ def _seed_codes(path: Path, column: str) -> tuple[str, ...]:
     return tuple(sorted(c for c in codes if c))
 
 
-def _load_crosswalks(seeds_dir: Path) -> checks.Crosswalks:
+def load_crosswalks(seeds_dir: Path) -> checks.Crosswalks:
     """The codes of each crosswalk seed."""
     codes: checks.Crosswalks = {}
     for seed, column in CROSSWALK_CODE_COLUMNS.items():
         path = seeds_dir / f"{seed}.csv"
         if not path.is_file():
-            raise ValueError(f"crosswalk seed {path} not found (use --project-dir)")
+            raise ValueError(
+                f"crosswalk seed {path} not found (give the dbt project with --project-dir "
+                "or $K12EWS_PROJECT_DIR)"
+            )
         codes[seed] = _seed_codes(path, column)
     return codes
 
@@ -159,52 +105,105 @@ def _file_problem(p: FileProblem) -> Problem:
     return Problem(p.file, p.line, p.column, None, p.rule, p.message)
 
 
+def _fail(problems: list[Problem]) -> LoadError:
+    counts: dict[tuple[str, str], int] = {}
+    for p in problems:
+        counts[(p.file, p.rule)] = counts.get((p.file, p.rule), 0) + 1
+    return LoadError(
+        f"load failed: {len(problems)} file problem(s); raw left unchanged",
+        problems,
+        len(problems),
+        counts,
+    )
+
+
+def stage_absent(con: duckdb.DuckDBPyConnection, table: contract.Table) -> Staged:
+    """An optional table without a file: staged as no rows (it loads empty)."""
+    cols = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in table.column_names)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {staging_name(table.name)} AS SELECT NULL::BIGINT AS _line, "
+        f"NULL::VARCHAR AS _text, NULL::VARCHAR AS _rule, NULL::VARCHAR AS _message, {cols} "
+        "WHERE false"
+    )
+    return Staged(
+        table=table.name,
+        file=f"{table.name}.csv",
+        fmt="absent",
+        path=Path(),
+        rows_read=0,
+        source_types={c: "VARCHAR" for c in table.column_names},
+    )
+
+
+def stage_folder(
+    con: duckdb.DuckDBPyConnection, folder: Path, materialize: bool
+) -> tuple[dict[str, Staged], list[Problem]]:
+    """Every contract table staged (an absent optional one as no rows), and the
+    file-level problems, which fail a load in both modes."""
+    found, missing = find_files(folder)
+    # an optional table's file may be left out; two files for one table never
+    problems = [
+        _file_problem(p)
+        for p in missing
+        if p.rule != "missing_file" or contract.table(p.file.rsplit(".", 1)[0]).required
+    ]
+    staged: dict[str, Staged] = {}
+    for t in contract.TABLES:
+        if t.name not in found:
+            staged[t.name] = stage_absent(con, t)
+            continue
+        try:
+            # keyed hashes change the staged rows in place: those need tables
+            staged[t.name] = stage(con, t, found[t.name], materialize=materialize)
+        except FileProblem as p:
+            problems.append(_file_problem(p))
+            continue
+        if t.required and staged[t.name].rows_read == 0:
+            problems.append(
+                Problem(
+                    staged[t.name].file,
+                    None,
+                    None,
+                    None,
+                    "no_rows",
+                    f"the file has a header but no rows, and {t.name} is required",
+                )
+            )
+    return staged, problems
+
+
 def load_folder(
     folder: Path,
     db_path: Path | None = None,
     mode: Mode = "strict",
     as_of: dt.date | None = None,
-    project_dir: Path = Path(),
+    project_dir: Path | None = None,
     id_secret: bytes | None = None,
+    settings: rules.LoadSettings | None = None,
 ) -> LoadResult:
     """Check the contract files in ``folder`` and load them into ``raw`` of ``db_path``.
 
     Raises :class:`LoadError` (``raw`` unchanged) on file-level problems, or on any
     rejected row in strict mode. ``as_of`` (default today) is the date after which a
     dated record is a ``future_date``. ``id_secret`` set: student identifiers are
-    replaced by keyed hashes before anything is checked or stored.
+    replaced by keyed hashes before anything is checked or stored. ``project_dir``: the
+    dbt project whose crosswalk seeds give the codes (:func:`project_dir_default`).
     """
     if mode not in ("strict", "quarantine"):
         raise ValueError(f"unknown load mode {mode!r}")
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"no folder {folder}")
-    as_of = as_of or dt.date.today()
-    found, missing = find_files(folder)
-    if missing:
-        problems = [_file_problem(p) for p in missing]
-        raise LoadError(
-            f"load failed: {len(problems)} file problem(s); raw left unchanged",
-            problems,
-            len(problems),
-        )
+    ctx = checks.Context(
+        crosswalks=load_crosswalks(Path(project_dir or project_dir_default()) / "seeds"),
+        as_of=as_of or dt.date.today(),
+        settings=settings or rules.LoadSettings(),
+    )
     with warehouse.connect(db_path) as con:
         con.execute(f"SET memory_limit = '{os.environ.get('K12EWS_MEMORY_LIMIT', '6GB')}'")
-        crosswalks = _load_crosswalks(Path(project_dir) / "seeds")
-        staged: dict[str, Staged] = {}
-        file_problems: list[Problem] = []
-        for t in contract.TABLES:
-            try:
-                # keyed hashes change the staged rows in place: those need tables
-                staged[t.name] = stage(con, t, found[t.name], materialize=id_secret is not None)
-            except FileProblem as p:
-                file_problems.append(_file_problem(p))
+        staged, file_problems = stage_folder(con, folder, materialize=id_secret is not None)
         if file_problems:
-            raise LoadError(
-                f"load failed: {len(file_problems)} file problem(s); raw left unchanged",
-                file_problems,
-                len(file_problems),
-            )
+            raise _fail(file_problems)
         hashed = None
         if id_secret is not None:
             from k12ews.privacy import hash_student_ids
@@ -214,12 +213,26 @@ def load_folder(
             ]
             hashed = hash_student_ids(con, with_ids, id_secret)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {checks.ADJUSTMENTS} ({checks.ADJUSTMENT_COLUMNS})"
+        )
+        merged: dict[str, int] = {}
         for name in rules.LOAD_ORDER:
-            t = contract.table(name)
-            _check_table(con, t, staged[name], crosswalks, as_of)
-        result = _counts(con, staged, mode)
+            merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
+        result = _counts(con, staged, merged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)
+        result.notes += [
+            f"{s.file}: no file; optional, so {s.table} loads empty (its indicators are unknown)"
+            for s in staged.values()
+            if s.fmt == "absent"
+        ]
+        result.notes += [
+            f"{s.file}: a header and no rows; {s.table} loads empty (its indicators are unknown)"
+            for s in staged.values()
+            if s.fmt != "absent" and s.rows_read == 0
+        ]
+        result.notes += future_exit_notes(con, ctx.as_of)
         for s in staged.values():
             result.notes += s.notes
         if mode == "strict" and result.rows_rejected:
@@ -229,28 +242,31 @@ def load_folder(
                 "the contract; raw left unchanged (--quarantine loads the valid rows)" + drift,
                 result.problems,
                 result.rows_rejected,
+                result.rejects_by_file_rule,
             )
         _write_counts(con, result)
         warehouse.replace_raw_from_load(
             con,
             {name: f"_ok_{name}" for name in rules.LOAD_ORDER},
-            {"raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)", "raw_loads": "_counts"},
+            {
+                "raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)",
+                "raw_adjustments": f"(SELECT * FROM {checks.ADJUSTMENTS} "
+                "ORDER BY file, line, rule)",
+                "raw_loads": "_counts",
+            },
         )
     return result
 
 
 def _check_table(
-    con: duckdb.DuckDBPyConnection,
-    table: contract.Table,
-    staged: Staged,
-    crosswalks: checks.Crosswalks,
-    as_of: dt.date,
-) -> None:
-    """Type, check and judge one table's rows (tables it depends on come first)."""
+    con: duckdb.DuckDBPyConnection, table: contract.Table, staged: Staged, ctx: checks.Context
+) -> int:
+    """Type, check and judge one table's rows (tables it depends on come first); return
+    the rows merged into an identical earlier row."""
     judged = None
     if staged.plain:
         try:
-            judged = checks.build_typed(con, table, staged, plain_source(staged), crosswalks, as_of)
+            judged = checks.build_typed(con, table, staged, plain_source(staged), ctx)
         except duckdb.Error:
             judged = None
         if judged is None or judged.typed_rows != staged.rows_read:
@@ -260,16 +276,29 @@ def _check_table(
             judged = None
     if judged is None:
         source = f"SELECT * FROM {staging_name(table.name)}"
-        judged = checks.build_typed(con, table, staged, source, crosswalks, as_of)
-    sets.set_checks(con, judged)
+        judged = checks.build_typed(con, table, staged, source, ctx)
+    sets.set_checks(con, judged, ctx.settings)
     checks.finish(con, judged)
     if table.name == "enrollments":
         sets.write_spells(con)  # what the checks of later tables read
     if staged.fmt == "csv":  # a Parquet file stays the source of _ok_<table>
         staged.drop(con)
+    return judged.merged
 
 
-def _counts(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], mode: Mode) -> LoadResult:
+def _file_rule_counts(con: duckdb.DuckDBPyConnection, relation: str) -> dict[tuple[str, str], int]:
+    order = {name: i for i, name in enumerate([*rules.RULES, *rules.ADJUSTMENTS])}
+    files = {name: i for i, name in enumerate(rules.LOAD_ORDER)}
+    rows = con.execute(f"SELECT table_name, file, rule, count(*) FROM {relation} GROUP BY ALL")
+    found = sorted(
+        rows.fetchall(), key=lambda r: (files.get(str(r[0]), 99), order.get(str(r[2]), 99))
+    )
+    return {(str(f), str(r)): int(n) for _, f, r, n in found}
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], merged: dict[str, int], mode: Mode
+) -> LoadResult:
     loaded = dict(
         con.execute(
             " UNION ALL ".join(
@@ -283,43 +312,60 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], mode: Mod
     files = []
     for t in contract.TABLES:
         s = staged[t.name]
+        status = "absent" if s.fmt == "absent" else "empty" if s.rows_read == 0 else "loaded"
         counts = FileCounts(
-            t.name, s.file, s.rows_read, int(loaded[t.name]), int(rejected.get(t.name, 0))
+            t.name,
+            s.file,
+            s.rows_read,
+            int(loaded[t.name]),
+            int(rejected.get(t.name, 0)),
+            merged[t.name],
+            status,
         )
-        if counts.rows_read != counts.rows_loaded + counts.rows_rejected:
-            raise AssertionError(f"{s.file}: rows read != loaded + rejected ({counts})")
+        if counts.rows_read != counts.rows_loaded + counts.rows_rejected + counts.rows_merged:
+            raise AssertionError(f"{s.file}: rows read != loaded + rejected + merged ({counts})")
         files.append(counts)
+    by_file_rule = _file_rule_counts(con, "_rejects")
+    by_rule: dict[str, int] = {}
+    for (_, rule), n in by_file_rule.items():
+        by_rule[rule] = by_rule.get(rule, 0) + n
     order = {name: i for i, name in enumerate(rules.LOAD_ORDER)}
-    rule_order = {name: i for i, name in enumerate(rules.RULES)}
-    by_rule = dict(
-        sorted(
-            (
-                (str(r), int(n))
-                for r, n in con.execute(
-                    "SELECT rule, count(*) FROM _rejects GROUP BY rule"
-                ).fetchall()
-            ),
-            key=lambda kv: rule_order.get(kv[0], 99),
-        )
-    )
     first = con.execute(
-        "SELECT table_name, file, line, column_name, value, rule, message FROM _rejects "
-        "ORDER BY list_position(?, table_name), line LIMIT ?",
-        [sorted(order, key=order.__getitem__), REPORT_LIMIT],
+        "SELECT file, line, column_name, value, rule, message FROM _rejects "
+        "QUALIFY row_number() OVER (PARTITION BY file, rule ORDER BY line) <= ? "
+        "ORDER BY list_position(?, table_name), rule, line LIMIT ?",
+        [EXAMPLES_PER_RULE, sorted(order, key=order.__getitem__), REPORT_LIMIT],
     ).fetchall()
-    problems = [Problem(r[1], r[2], r[3], r[4], r[5], r[6]) for r in first]
-    return LoadResult(mode=mode, files=files, rejects_by_rule=by_rule, problems=problems)
+    return LoadResult(
+        mode=mode,
+        files=files,
+        rejects_by_rule=dict(sorted(by_rule.items(), key=lambda kv: _rule_rank(kv[0]))),
+        rejects_by_file_rule=by_file_rule,
+        adjustments_by_file_rule=_file_rule_counts(con, checks.ADJUSTMENTS),
+        problems=[Problem(*r) for r in first],
+    )
+
+
+def _rule_rank(rule: str) -> int:
+    return list(rules.RULES).index(rule) if rule in rules.RULES else len(rules.RULES)
 
 
 def unknown_code_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One line per code the crosswalks do not know (drift: a new year's codes).
 
-    Each names the code, the table and column, how many rows carry it, and the seed to
-    edit, so new codes are a warning in the report, never rows silently gone.
+    Each names the code, the table and column, how many rows carry it (counted on every
+    rejected row, whichever rule it broke first), and the seed to edit, so new codes
+    are a warning in the report, never rows silently gone.
     """
+    found = [
+        f"SELECT {checks.lit(t.name)} AS table_name, p.column_name, p.value, p.message "
+        f"FROM (SELECT unnest(_problems) AS p FROM _rp_{t.name}) WHERE p.rule = 'unknown_code'"
+        for t in contract.TABLES
+    ]
     rows = con.execute(
-        "SELECT table_name, column_name, value, any_value(message), count(*) FROM _rejects "
-        "WHERE rule = 'unknown_code' GROUP BY ALL ORDER BY table_name, column_name, value"
+        "SELECT table_name, column_name, value, any_value(message), count(*) FROM ("
+        + " UNION ALL ".join(found)
+        + ") GROUP BY ALL ORDER BY table_name, column_name, value"
     ).fetchall()
     return [
         f"unknown code {value!r} in {table}.{column} ({n:,} rows): {message}"
@@ -327,15 +373,41 @@ def unknown_code_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def future_exit_notes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
+    """A note on exit dates after the as-of date (often pre-filled with the year's last
+    day): they load, and the warehouse treats those spells as still open."""
+    row = con.execute(
+        "SELECT count(*) FROM _ok_enrollments WHERE exit_date > ?", [as_of]
+    ).fetchone()
+    n = int(row[0]) if row else 0
+    if not n:
+        return []
+    return [
+        f"enrollments: {n:,} exit date(s) after the as-of date {as_of.isoformat()}, often "
+        "pre-filled with the year's last day: the warehouse treats those spells as still "
+        "open until it is built as of a later date"
+    ]
+
+
 def _write_counts(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _counts (table_name VARCHAR, file VARCHAR, "
-        "mode VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT)"
+        "mode VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, "
+        "rows_merged BIGINT, status VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO _counts VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO _counts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [f.table, f.file, result.mode, f.rows_read, f.rows_loaded, f.rows_rejected]
+            [
+                f.table,
+                f.file,
+                result.mode,
+                f.rows_read,
+                f.rows_loaded,
+                f.rows_rejected,
+                f.rows_merged,
+                f.status,
+            ]
             for f in result.files
         ],
     )

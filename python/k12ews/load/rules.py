@@ -7,25 +7,31 @@ ranges, fixed code lists, cross-column rules, dates inside the school year,
 future dates, and the checks against enrollments and the calendar.
 
 Every rule has a stable name (``RULES``): the name appears in strict-mode reports
-and in ``audit.raw_rejects.rule``.
+and in ``audit.raw_rejects.rule``. What a rule can resolve is not rejected but
+adjusted (``ADJUSTMENTS``): each adjusted row is recorded in ``audit.raw_adjustments``
+with what changed and why, and the accounting still closes (rows read = loaded +
+rejected + merged). The tolerances of those rules are settings (:class:`LoadSettings`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from k12ews import contract
 
 # name -> what it means (the order is the order checks run in and reports sort by)
 RULES: dict[str, str] = {
-    "missing_file": "A contract table has no file in the folder.",
+    "missing_file": "A required contract table (schools, students, enrollments) has no file "
+    "in the folder (an optional table's file may be left out: it loads empty).",
+    "no_rows": "A required table's file has a header but no rows.",
     "duplicate_file": "A table has both a CSV and a Parquet file.",
     "empty_file": "The file has no header line.",
     "wrong_delimiter": "The header is not comma-delimited (semicolon, tab or pipe found).",
     "missing_column": "A required column is absent from the header.",
     "duplicate_column": "A column appears twice in the header.",
     "encoding": "The line is not valid UTF-8.",
-    "control_character": "The line holds a control character (byte 0x01).",
+    "control_character": "The line holds a control character (byte 0x01, or a NUL byte).",
     "blank_line": "An empty line where a record was expected.",
     "malformed_quotes": "Unbalanced or misplaced double quotes (fields may not span lines).",
     "field_count": "The line has more or fewer fields than the header "
@@ -37,20 +43,44 @@ RULES: dict[str, str] = {
     "inconsistent": "Two columns of the row contradict each other.",
     "date_outside_school_year": "A date outside its school year (1 July to 30 June).",
     "future_date": "A date after the load's as-of date (default: today).",
-    "duplicate_key": "Two or more rows share the table's key (all of them are rejected).",
+    "duplicate_key": "Two or more rows share the table's key but differ in another column "
+    "(all of them are rejected; rows identical in every column are merged: "
+    "exact_duplicate).",
     "orphan_reference": "A reference to a row that is not in (or was rejected from) "
     "the referenced table.",
-    "overlapping_enrollment": "Two enrollment spells of one student overlap in time "
-    "(both are rejected).",
+    "grade_outside_school_span": "An enrollment's grade level is outside its school's grade "
+    "span (schools.low_grade to high_grade).",
+    "weekend_instructional": "A Saturday or Sunday marked as an instructional day (a district "
+    "with weekend school days loads with --allow-weekend-instruction).",
+    "overlapping_enrollment": "Two enrollment spells of one student overlap in a way no rule "
+    "resolves: both entered on the same date, or an overlap longer than the setting "
+    "max_overlap_days (both are rejected). Other overlaps load: overlap_cut.",
     "outside_enrollment": "A dated record of a student at a school on a day the student "
     "was not enrolled there.",
     "not_instructional_day": "Attendance on a day that is not an instructional day in "
     "the school's calendar.",
 }
 
+# What the loader resolves instead of rejecting: name -> what it does. Each adjusted row
+# is a row of audit.raw_adjustments (file, line, column, old and new value, message).
+ADJUSTMENTS: dict[str, str] = {
+    "exact_duplicate": "A row identical in every column to an earlier row of the same file "
+    "(one record sent twice): the first is loaded, the copy is merged into it and counted "
+    "as merged, not rejected.",
+    "exit_after_school_year": "An enrollment's exit date after the last day of its school "
+    "year (30 June), such as an exit typed into the next year: the spell loads ending on "
+    "the school year's last day; the date sent is recorded.",
+    "overlap_cut": "An enrollment spell overlapped by a later-entered spell of the same "
+    "student (a transfer recorded a few days late, an exit pre-filled to the year's end, "
+    "or one never entered) loads as sent; the warehouse applies the rule of "
+    "int_enrollments__cleaned (the later spell stands, the earlier ends the day before it), "
+    "recorded here with the last day it gets.",
+}
+
 FILE_RULES = frozenset(
     {
         "missing_file",
+        "no_rows",
         "duplicate_file",
         "empty_file",
         "wrong_delimiter",
@@ -115,6 +145,24 @@ GRADE_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 @dataclass(frozen=True)
+class LoadSettings:
+    """The tolerances of the rules that resolve rather than reject (CLI flags of
+    ``k12ews load``; the defaults are documented in docs/data_contract.md)."""
+
+    # overlap_cut resolves an overlap of at most this many days (None: any length);
+    # a longer one is rejected as overlapping_enrollment. An open (never exited) earlier
+    # spell is always cut: its overlap has no length to judge.
+    max_overlap_days: int | None = None
+    # a district with Saturday school sets this; otherwise a weekend instructional day
+    # is rejected (weekend_instructional)
+    allow_weekend_instruction: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_overlap_days is not None and self.max_overlap_days < 0:
+            raise ValueError("max_overlap_days must not be negative")
+
+
+@dataclass(frozen=True)
 class RowRule:
     """A rule across columns of one row: ``sql`` is true when the row is valid."""
 
@@ -122,6 +170,9 @@ class RowRule:
     columns: tuple[str, ...]
     sql: str
     text: str
+    rule: str = "inconsistent"
+    # the setting (a LoadSettings field) that switches the rule off when true
+    unless: str | None = None
 
 
 ROW_RULES: tuple[RowRule, ...] = (
@@ -135,8 +186,17 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "enrollments",
         ("exit_date", "exit_code"),
-        "(exit_date IS NULL) = (exit_code IS NULL)",
-        "exit_date and exit_code both present or both empty",
+        "exit_code IS NULL OR exit_date IS NOT NULL",
+        "an exit_code only with an exit_date (an exit_date without a code is an exit for "
+        "an unknown reason)",
+    ),
+    RowRule(
+        "calendar_days",
+        ("calendar_date", "is_instructional_day"),
+        "NOT is_instructional_day OR dayofweek(calendar_date) NOT IN (0, 6)",
+        "no instructional day on a Saturday or Sunday",
+        rule="weekend_instructional",
+        unless="allow_weekend_instruction",
     ),
     RowRule(
         "course_grades",
@@ -157,6 +217,41 @@ ROW_RULES: tuple[RowRule, ...] = (
         "birth_date in 1900 or later",
     ),
 )
+
+
+def school_year_last_day_sql(year: str) -> str:
+    """SQL of the last day of school year ``year`` (the day before its first day)."""
+    m, d = SCHOOL_YEAR_START
+    assert m >= 3, "a school year named by its spring year starts after February"
+    last = dt.date(2001, m, d) - dt.timedelta(days=1)
+    return f"make_date(CAST({year} AS INTEGER), {last.month}, {last.day})"
+
+
+@dataclass(frozen=True)
+class ValueAdjustment:
+    """A value the loader corrects by rule (``ADJUSTMENTS``): where ``when`` holds (SQL
+    over the typed row), column ``column`` loads as ``value``; the row is recorded."""
+
+    rule: str
+    table: str
+    column: str
+    when: str
+    value: str
+    message: str  # SQL
+
+
+VALUE_ADJUSTMENTS: tuple[ValueAdjustment, ...] = (
+    ValueAdjustment(
+        "exit_after_school_year",
+        "enrollments",
+        "exit_date",
+        f"exit_date > {school_year_last_day_sql('school_year')}",
+        school_year_last_day_sql("school_year"),
+        "'exit date after the last day of school year ' || school_year "
+        "|| ': the spell ends on that day'",
+    ),
+)
+
 
 # Dates that must fall inside the row's school year.
 SCHOOL_YEAR_DATES: tuple[tuple[str, str], ...] = (

@@ -3,10 +3,13 @@
 Run on the rows of ``_ty_<t>`` with no problem so far (see :mod:`k12ews.load.checks`),
 each row gets at most one problem, added to ``_sp_<t>``:
 
-1. references to the valid rows of the tables already checked, the enrollment and
-   the calendar checks, in that order (the first a row fails is reported);
-2. then duplicate keys among the rows left;
-3. then (enrollments) overlapping spells among the rows left.
+1. references to the valid rows of the tables already checked, the grade-span,
+   enrollment and calendar checks, in that order (the first a row fails is reported);
+2. then rows identical in every column to an earlier row are merged into it
+   (``exact_duplicate``: loaded once, counted as merged), and the rows that still share
+   a key are rejected (``duplicate_key``);
+3. then (enrollments) overlapping spells among the rows left: those no rule resolves
+   are rejected, the rest load and are recorded (``overlap_cut``).
 
 Step 1 is one pass over the table. Where a table's rows must lie inside an enrollment
 spell, that pass skips the references a row inside a valid spell passes anyway (a
@@ -25,7 +28,7 @@ import pyarrow as pa
 
 from k12ews import contract
 from k12ews.load import rules
-from k12ews.load.checks import NO_DATE, Judged, lit, q, typed_name
+from k12ews.load.checks import NO_DATE, Judged, adjusted, lit, q, typed_name
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,23 @@ def _inside_spell(col: str | None) -> tuple[str, str, str]:
     return col, fails, quick
 
 
+def _grade_span_checks(table: contract.Table) -> list[SetCheck]:
+    """An enrollment's grade inside its school's grade span (schools checked already)."""
+    if table.name != "enrollments":
+        return []
+    return [
+        SetCheck(
+            "grade_outside_school_span",
+            "grade_level",
+            ("grade_level",),
+            "LEFT JOIN _ok_schools AS gs ON gs.school_id = r.school_id",
+            "r.grade_level NOT BETWEEN gs.low_grade AND gs.high_grade",
+            "'grade ' || r.grade_level || ' is outside the grades of school ' || r.school_id"
+            " || ' (' || gs.low_grade || ' to ' || gs.high_grade || ')'",
+        )
+    ]
+
+
 def _enrollment_checks(table: contract.Table) -> list[SetCheck]:
     found = []
     for t, col in rules.INSIDE_ENROLLMENT:
@@ -152,7 +172,12 @@ def _calendar_checks(table: contract.Table) -> list[SetCheck]:
 
 def table_checks(table: contract.Table) -> list[SetCheck]:
     """The checks, in the order a row's first failure is reported."""
-    return _reference_checks(table) + _enrollment_checks(table) + _calendar_checks(table)
+    return (
+        _reference_checks(table)
+        + _grade_span_checks(table)
+        + _enrollment_checks(table)
+        + _calendar_checks(table)
+    )
 
 
 def _first_failure(found: list[SetCheck], rows: str) -> str:
@@ -215,12 +240,15 @@ def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
     judged.add_set_problems(con, _first_failure(found, rows))
 
 
-def set_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
-    """References, enrollment and calendar checks, then duplicate keys, then overlaps."""
+def set_checks(
+    con: duckdb.DuckDBPyConnection, judged: Judged, settings: rules.LoadSettings
+) -> None:
+    """References, grade-span, enrollment and calendar checks, then exact duplicates and
+    duplicate keys, then overlaps."""
     joined_checks(con, judged)
     duplicate_keys(con, judged)
     if judged.name == "enrollments":
-        overlapping_spells(con, judged)
+        overlapping_spells(con, judged, settings)
 
 
 def _repeated_hashes(con: duckdb.DuckDBPyConnection, judged: Judged) -> np.ndarray:
@@ -235,22 +263,40 @@ def _repeated_hashes(con: duckdb.DuckDBPyConnection, judged: Judged) -> np.ndarr
 
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
-    """Every row of a key that two or more remaining rows share."""
+    """Rows identical in every column to an earlier row are merged into it; then every
+    row of a key that two or more remaining rows share is rejected."""
     t, table = judged.name, judged.table
     repeated = _repeated_hashes(con, judged)
     if not len(repeated):
         return
     # the keys themselves decide: a hash shared by different keys is no duplicate
     keys = ", ".join(q(k) for k in table.keys)
-    on = " AND ".join(f"c.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.keys)
+    every = ", ".join(q(c) for c in table.column_names)
     con.register("_repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _dup_{t} AS
+        SELECT _line, {every} FROM {typed_name(t)}
+        WHERE {judged.alive()} AND hash({keys}) IN (SELECT h FROM _repeated_hashes)
+        """
+    )
+    con.unregister("_repeated_hashes")
+    # one record sent twice: GROUP BY puts nulls together, as the copies have them
+    judged.add_merged(
+        con,
+        f"""
+        SELECT _line AS line,
+               min(_line) OVER (PARTITION BY {every}) AS kept_line
+        FROM _dup_{t}
+        QUALIFY _line <> kept_line
+        """,
+    )
+    on = " AND ".join(f"c.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.keys)
+    left = f"SELECT * FROM _dup_{t} WHERE _line NOT IN (SELECT line FROM _mg_{t})"
     judged.add_set_problems(
         con,
         f"""
-        WITH candidates AS (
-            SELECT _line, {keys} FROM {typed_name(t)}
-            WHERE {judged.alive()} AND hash({keys}) IN (SELECT h FROM _repeated_hashes)
-        ),
+        WITH candidates AS ({left}),
         repeated AS (
             SELECT {keys} FROM candidates GROUP BY {keys} HAVING count(*) > 1
         ),
@@ -263,32 +309,93 @@ def duplicate_keys(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
         )
         SELECT _line, 'duplicate_key', {lit(table.keys[-1])}, {lit(",".join(table.keys))},
                'key ({", ".join(table.keys)}) repeated on lines ' || lines
+               || ' with other values'
         FROM rows
         """,
     )
-    con.unregister("_repeated_hashes")
+    con.execute(f"DROP TABLE _dup_{t}")
 
 
-def overlapping_spells(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
-    """Both spells of a student that overlap in time, among the enrollments left."""
+def overlapping_spells(
+    con: duckdb.DuckDBPyConnection, judged: Judged, settings: rules.LoadSettings
+) -> None:
+    """Overlapping spells of a student, among the enrollments left.
+
+    Rejected (both spells): two spells entered on the same date (neither is the later
+    one), and an overlap longer than ``settings.max_overlap_days``. Every other overlap
+    loads as sent and is recorded (``overlap_cut``) with the last day the warehouse
+    gives the earlier spell: the day before the next spell's entry, the rule of
+    ``int_enrollments__cleaned``, which applies it.
+    """
+    exit_date = adjusted("enrollments", "exit_date")
+
+    def spells() -> str:  # the rows left: judged.alive() changes as rows are rejected
+        return f"""
+            SELECT _line, student_id, school_id, entry_date, {exit_date} AS exit_date
+            FROM {typed_name("enrollments")} WHERE {judged.alive()}
+        """
+
     judged.add_set_problems(
         con,
         f"""
-        WITH spells AS (
-            SELECT _line, student_id, entry_date,
-                   coalesce(exit_date, {NO_DATE}) AS last_date
-            FROM {typed_name("enrollments")}
-            WHERE {judged.alive()}
-        ),
-        pairs AS (
-            SELECT a._line, min(b._line) AS other_line
-            FROM spells AS a JOIN spells AS b
-              ON a.student_id = b.student_id AND a._line <> b._line
-             AND a.entry_date <= b.last_date AND b.entry_date <= a.last_date
-            GROUP BY a._line
+        WITH spells AS ({spells()}),
+        same_day AS (
+            SELECT _line,
+                   string_agg(_line::VARCHAR, ', ' ORDER BY _line)
+                       OVER (PARTITION BY student_id, entry_date) AS lines,
+                   count(*) OVER (PARTITION BY student_id, entry_date) AS n
+            FROM spells
         )
         SELECT _line, 'overlapping_enrollment', 'entry_date', 'entry_date',
-               'overlaps the spell on line ' || other_line
-        FROM pairs
+               'spells on lines ' || lines || ' enter on the same date: neither is the later'
+        FROM same_day WHERE n > 1
+        """,
+    )
+
+    def ordered() -> str:
+        return f"""
+            SELECT *,
+                   lead(entry_date) OVER w AS next_entry,
+                   lead(_line) OVER w AS next_line,
+                   lead(school_id) OVER w AS next_school
+            FROM ({spells()}) WINDOW w AS (PARTITION BY student_id ORDER BY entry_date)
+        """
+
+    overlap = "next_entry <= coalesce(exit_date, " + NO_DATE + ")"
+    days = "date_diff('day', next_entry, exit_date) + 1"
+    if settings.max_overlap_days is not None:
+        judged.add_set_problems(
+            con,
+            f"""
+            WITH ordered AS ({ordered()}),
+            long AS (
+                SELECT _line, next_line, {days} AS days FROM ordered
+                WHERE {overlap} AND exit_date IS NOT NULL
+                  AND {days} > {int(settings.max_overlap_days)}
+            )
+            SELECT _line, 'overlapping_enrollment', 'entry_date', 'entry_date',
+                   'overlaps the spell on line ' || next_line || ' by ' || days
+                   || ' days, more than max_overlap_days ({settings.max_overlap_days})'
+            FROM long
+            UNION
+            SELECT next_line, 'overlapping_enrollment', 'entry_date', 'entry_date',
+                   'overlapped by the spell on line ' || _line || ' by ' || days
+                   || ' days, more than max_overlap_days ({settings.max_overlap_days})'
+            FROM long WHERE next_line NOT IN (SELECT _line FROM long)
+            """,
+        )
+    judged.add_adjustments(
+        con,
+        f"""
+        WITH ordered AS ({ordered()})
+        SELECT _line, 'overlap_cut', 'exit_date', CAST(exit_date AS VARCHAR),
+               CAST(CAST(next_entry - INTERVAL 1 DAY AS DATE) AS VARCHAR),
+               CASE WHEN exit_date IS NULL
+                    THEN 'never exited before the spell on line ' || next_line
+                         || ' (school ' || next_school || ') began'
+                    ELSE 'overlaps the spell on line ' || next_line || ' (school '
+                         || next_school || ') by ' || {days} || ' day(s)'
+               END || ': the warehouse ends it the day before'
+        FROM ordered WHERE {overlap}
         """,
     )
