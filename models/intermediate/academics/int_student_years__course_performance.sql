@@ -5,7 +5,10 @@
 -- (graduation_on_track) and the Chicago 9th-grade on-track flag (chicago_on_track).
 -- Regular terms (quarters, semesters) count for failures and GPA; the summer term SU
 -- counts only for credits. Columns that do not apply are null (credits in K-8, the
--- Chicago flag outside a first 9th-grade year, GPA without letter marks).
+-- Chicago flag outside a first 9th-grade year, GPA without letter marks). Where course
+-- marks are absent for the student-year (int_student_years__data_coverage) every measure
+-- is null, never 0 credits or no failures; cumulative credits are unknown from the first
+-- high-school year without marks on.
 -- A table: several marts and tests read it, so it is computed once per build.
 {{ config(materialized='table') }}
 
@@ -29,6 +32,10 @@ courses as (
 
 calendar_bounds as (
     select * from {{ ref('int_school_years__calendar_bounds') }}
+),
+
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
 ),
 
 regular_term_totals as (
@@ -136,11 +143,17 @@ years_joined as (
         student_years.school_year,
         student_years.grade_level,
         student_years.school_id,
+        coverage.course_performance_data_status,
         coalesce(calendar_bounds.is_year_complete, true) as is_year_complete,
-        coalesce(regular_term_totals.terms_graded, 0) as terms_graded,
-        coalesce(regular_term_totals.semesters_graded, 0) as semesters_graded,
-        coalesce(credit_totals.has_summer_term, false) as has_summer_term,
-        coalesce(regular_term_totals.core_courses_graded, 0) as core_courses_graded,
+        {%- for column, expression in [
+            ('terms_graded', 'coalesce(regular_term_totals.terms_graded, 0)'),
+            ('semesters_graded', 'coalesce(regular_term_totals.semesters_graded, 0)'),
+            ('has_summer_term', 'coalesce(credit_totals.has_summer_term, false)'),
+            ('core_courses_graded', 'coalesce(regular_term_totals.core_courses_graded, 0)'),
+        ] %}
+            {{ if_known('coverage.course_performance_data_status', expression) }}
+                as {{ column }},
+        {%- endfor %}
         case
             when regular_term_totals.core_courses_graded > 0
                 then regular_term_totals.core_failures
@@ -151,7 +164,10 @@ years_joined as (
         latest_terms.latest_term_core_failures,
         final_subject_marks.has_failing_math_mark,
         final_subject_marks.has_failing_ela_mark,
-        coalesce(regular_term_totals.courses_in_gpa, 0) as courses_in_gpa,
+        {{ if_known(
+            'coverage.course_performance_data_status',
+            'coalesce(regular_term_totals.courses_in_gpa, 0)'
+        ) }} as courses_in_gpa,
         case
             when regular_term_totals.courses_in_gpa > 0
                 then
@@ -162,13 +178,23 @@ years_joined as (
         credit_totals.credits_earned,
         case
             when student_years.grade_level >= 9
-                then coalesce(credit_totals.credits_earned, 0)
+                then {{ if_known(
+                    'coverage.course_performance_data_status',
+                    'coalesce(credit_totals.credits_earned, 0)'
+                ) }}
         end as high_school_credits_earned,
         case
             when student_years.grade_level >= 9
-                then coalesce(credit_totals.summer_credits_earned, 0)
+                then {{ if_known(
+                    'coverage.course_performance_data_status',
+                    'coalesce(credit_totals.summer_credits_earned, 0)'
+                ) }}
         end as summer_credits_earned
     from student_years
+    left join coverage
+        on
+            student_years.student_id = coverage.student_id
+            and student_years.school_year = coverage.school_year
     left join calendar_bounds
         on
             student_years.school_id = calendar_bounds.school_id
@@ -208,11 +234,26 @@ high_school_history as (
         min(case when with_prior_year.grade_level = 9 then with_prior_year.school_year end) over (
             partition by with_prior_year.student_id
         ) as first_ninth_grade_year,
-        sum(with_prior_year.high_school_credits_earned) over (
-            partition by with_prior_year.student_id
-            order by with_prior_year.school_year
-            rows between unbounded preceding and current row
-        ) as cumulative_credits_on_record,
+        case
+            -- a high-school year without marks on record so far: the total is unknown
+            when
+                max(case
+                    when
+                        with_prior_year.grade_level >= 9
+                        and with_prior_year.course_performance_data_status = 'absent'
+                        then 1
+                    else 0
+                end) over (
+                    partition by with_prior_year.student_id
+                    order by with_prior_year.school_year
+                    rows between unbounded preceding and current row
+                ) = 0
+                then sum(with_prior_year.high_school_credits_earned) over (
+                    partition by with_prior_year.student_id
+                    order by with_prior_year.school_year
+                    rows between unbounded preceding and current row
+                )
+        end as cumulative_credits_on_record,
         coalesce(count(case when with_prior_year.grade_level >= 9 then 1 end) over (
             partition by with_prior_year.student_id
             order by with_prior_year.school_year
@@ -230,7 +271,9 @@ on_track as (
                     high_school_history.prior_high_school_years
                     + case
                         when high_school_history.is_year_complete then 1.0
-                        else least(high_school_history.semesters_graded, 2) / 2.0
+                        -- least() skips a null: unknown marks leave the year unknown
+                        when high_school_history.semesters_graded is not null
+                            then least(high_school_history.semesters_graded, 2) / 2.0
                     end
                     as {{ type_double() }}
                 )
@@ -262,6 +305,7 @@ final as (
         school_year,
         grade_level,
         school_id,
+        course_performance_data_status,
         is_year_complete,
         terms_graded,
         semesters_graded,
@@ -290,11 +334,16 @@ final as (
         has_high_school_record_from_grade_9,
         credits_expected_on_time,
         case
-            when has_high_school_record_from_grade_9
+            when
+                has_high_school_record_from_grade_9
+                -- greatest() skips a null: unknown credits must stay unknown
+                and cumulative_credits_on_record is not null
                 then greatest(credits_expected_on_time - cumulative_credits_on_record, 0)
         end as credits_behind,
         case
-            when has_high_school_record_from_grade_9
+            when
+                has_high_school_record_from_grade_9
+                and cumulative_credits_on_record is not null
                 then greatest(
                     {{ var('graduation_credits_required') }} - cumulative_credits_on_record, 0
                 )

@@ -3,7 +3,10 @@
 -- the student attended that year, so a student who changes schools has one year-long
 -- rate (it does not restart at the new school); each school's own days are in
 -- int_student_school_year_attendance. A student-year with no counted day has zero days
--- enrolled, null rates and is not rated for chronic absence.
+-- enrolled, null rates and is not rated for chronic absence. Where attendance is
+-- unknown (no calendar or no attendance records at one of the student's schools that
+-- year: int_student_years__data_coverage) every count, rate and flag is null, never
+-- zero or "not chronically absent".
 -- Chronic absence uses the default definition, var('chronic_absence_definition'), with
 -- its threshold and minimum enrolled days from seed ews_chronic_absence_definitions
 -- (a blank cell falls back to vars chronic_absence_threshold and
@@ -22,6 +25,10 @@ student_years as (
 
 school_year_attendance as (
     select * from {{ ref('int_student_school_year_attendance') }}
+),
+
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
 ),
 
 chronic_absence_definitions as (
@@ -75,35 +82,40 @@ spine as (
         student_years.grade_band,
         student_years.school_id,
         student_years.schools_attended,
-        cast(coalesce(year_totals.days_enrolled, 0) as {{ dbt.type_int() }}) as days_enrolled,
-        cast(coalesce(year_totals.days_attended, 0) as {{ type_double() }}) as days_attended,
-        cast(coalesce(year_totals.days_absent, 0) as {{ type_double() }}) as days_absent,
-        cast(coalesce(year_totals.excused_absence_days, 0) as {{ type_double() }})
-            as excused_absence_days,
-        cast(coalesce(year_totals.unexcused_absence_days, 0) as {{ type_double() }})
-            as unexcused_absence_days,
-        cast(coalesce(year_totals.full_day_absences, 0) as {{ dbt.type_int() }})
-            as full_day_absences,
-        cast(coalesce(year_totals.part_day_absences, 0) as {{ dbt.type_int() }})
-            as part_day_absences,
-        cast(coalesce(year_totals.days_present, 0) as {{ dbt.type_int() }}) as days_present,
-        cast(coalesce(year_totals.tardy_days, 0) as {{ dbt.type_int() }}) as tardy_days,
-        cast(coalesce(year_totals.early_departure_days, 0) as {{ dbt.type_int() }})
-            as early_departure_days,
-        cast(coalesce(year_totals.minutes_missed, 0) as {{ dbt.type_int() }}) as minutes_missed,
-        {%- for quarter in range(1, 5) %}
-            cast(
-                coalesce(year_totals.quarter_{{ quarter }}_days_enrolled, 0)
-                as {{ dbt.type_int() }}
-            ) as quarter_{{ quarter }}_days_enrolled,
-            cast(
-                coalesce(year_totals.quarter_{{ quarter }}_days_absent, 0)
-                as {{ type_double() }}
-            ) as quarter_{{ quarter }}_days_absent,
+        {%- for column, type in [
+            ('days_enrolled', dbt.type_int()),
+            ('days_attended', type_double()),
+            ('days_absent', type_double()),
+            ('excused_absence_days', type_double()),
+            ('unexcused_absence_days', type_double()),
+            ('full_day_absences', dbt.type_int()),
+            ('part_day_absences', dbt.type_int()),
+            ('days_present', dbt.type_int()),
+            ('tardy_days', dbt.type_int()),
+            ('early_departure_days', dbt.type_int()),
+            ('minutes_missed', dbt.type_int()),
+            ('quarter_1_days_enrolled', dbt.type_int()),
+            ('quarter_1_days_absent', type_double()),
+            ('quarter_2_days_enrolled', dbt.type_int()),
+            ('quarter_2_days_absent', type_double()),
+            ('quarter_3_days_enrolled', dbt.type_int()),
+            ('quarter_3_days_absent', type_double()),
+            ('quarter_4_days_enrolled', dbt.type_int()),
+            ('quarter_4_days_absent', type_double()),
+            ('schools_with_counted_days', dbt.type_int()),
+        ] %}
+            -- unknown (null) where the attendance data is absent, else 0 when none counted
+            cast({{ if_known(
+                'coverage.attendance_data_status',
+                'coalesce(year_totals.' ~ column ~ ', 0)'
+            ) }} as {{ type }}) as {{ column }},
         {%- endfor %}
-        cast(coalesce(year_totals.schools_with_counted_days, 0) as {{ dbt.type_int() }})
-            as schools_with_counted_days
+        coverage.attendance_data_status
     from student_years
+    left join coverage
+        on
+            student_years.student_id = coverage.student_id
+            and student_years.school_year = coverage.school_year
     left join year_totals
         on
             student_years.student_id = year_totals.student_id
@@ -193,6 +205,7 @@ chronic_absence as (
             as is_rated_for_chronic_absence,
         case
             when default_definition.definition_id is null then null
+            when rates.days_enrolled is null then null
             when rates.days_enrolled < default_definition.min_enrolled_days then false
             when default_definition.measure = 'days_absent'
                 then rates.days_absent >= default_definition.chronic_threshold
@@ -221,6 +234,7 @@ final as (
         chronic_absence.grade_band,
         chronic_absence.school_id,
         chronic_absence.schools_attended,
+        chronic_absence.attendance_data_status,
         chronic_absence.schools_with_counted_days,
         chronic_absence.days_enrolled,
         chronic_absence.days_attended,

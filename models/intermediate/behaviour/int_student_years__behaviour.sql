@@ -2,11 +2,17 @@
 -- Behaviour incidents dated on or before the as-of date, counted per student and year:
 -- incidents, in-school and out-of-school suspensions, expulsions, days removed, and
 -- incidents per grading quarter of the school's calendar. A student-year without an
--- incident has zeros (no incident recorded while enrolled), never nulls.
+-- incident has zeros (no incident recorded while enrolled); where the district sent no
+-- discipline records for the year (int_student_years__data_coverage) every count and
+-- flag is null: unknown, not zero.
 -- A table: several marts and tests read it, so it is computed once per build.
 {{ config(materialized='table') }}
 
 with
+
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
+),
 
 student_years as (
     select * from {{ ref('int_student_years') }}
@@ -76,24 +82,38 @@ final as (
         student_years.student_id,
         student_years.school_year,
         student_years.grade_level,
-        coalesce(counted.incidents, 0) as incidents,
-        coalesce(counted.suspensions, 0) as suspensions,
-        coalesce(counted.in_school_suspensions, 0) as in_school_suspensions,
-        coalesce(counted.out_of_school_suspensions, 0) as out_of_school_suspensions,
-        coalesce(counted.expulsions, 0) as expulsions,
-        coalesce(counted.days_removed, 0) as days_removed,
-        coalesce(counted.out_of_school_suspension_days, 0) as out_of_school_suspension_days,
-        coalesce(counted.incidents, 0) > 0 as has_incident,
-        coalesce(counted.in_school_suspensions, 0) > 0 as has_in_school_suspension,
-        coalesce(counted.out_of_school_suspensions, 0) > 0 as has_out_of_school_suspension,
-        coalesce(counted.expulsions, 0) > 0 as has_expulsion,
+        {%- for column, expression in [
+            ('incidents', 'coalesce(counted.incidents, 0)'),
+            ('suspensions', 'coalesce(counted.suspensions, 0)'),
+            ('in_school_suspensions', 'coalesce(counted.in_school_suspensions, 0)'),
+            ('out_of_school_suspensions', 'coalesce(counted.out_of_school_suspensions, 0)'),
+            ('expulsions', 'coalesce(counted.expulsions, 0)'),
+            ('days_removed', 'coalesce(counted.days_removed, 0)'),
+            (
+                'out_of_school_suspension_days',
+                'coalesce(counted.out_of_school_suspension_days, 0)'
+            ),
+            ('has_incident', 'coalesce(counted.incidents, 0) > 0'),
+            ('has_in_school_suspension', 'coalesce(counted.in_school_suspensions, 0) > 0'),
+            (
+                'has_out_of_school_suspension',
+                'coalesce(counted.out_of_school_suspensions, 0) > 0'
+            ),
+            ('has_expulsion', 'coalesce(counted.expulsions, 0) > 0'),
+            ('incidents_quarter_1', 'coalesce(counted.incidents_quarter_1, 0)'),
+            ('incidents_quarter_2', 'coalesce(counted.incidents_quarter_2, 0)'),
+            ('incidents_quarter_3', 'coalesce(counted.incidents_quarter_3, 0)'),
+            ('incidents_quarter_4', 'coalesce(counted.incidents_quarter_4, 0)'),
+        ] %}
+            {{ if_known('coverage.behaviour_data_status', expression) }} as {{ column }},
+        {%- endfor %}
         counted.highest_behavior_severity,
-        counted.latest_incident_date,
-        coalesce(counted.incidents_quarter_1, 0) as incidents_quarter_1,
-        coalesce(counted.incidents_quarter_2, 0) as incidents_quarter_2,
-        coalesce(counted.incidents_quarter_3, 0) as incidents_quarter_3,
-        coalesce(counted.incidents_quarter_4, 0) as incidents_quarter_4
+        counted.latest_incident_date
     from student_years
+    left join coverage
+        on
+            student_years.student_id = coverage.student_id
+            and student_years.school_year = coverage.school_year
     left join counted
         on
             student_years.student_id = counted.student_id

@@ -15,6 +15,10 @@
 
 with
 
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
+),
+
 student_years as (
     select * from {{ ref('int_student_years') }}
 ),
@@ -146,19 +150,35 @@ final as (
         ages.age_on_september_1
         - (retentions.grade_level + {{ var('expected_kindergarten_age', 5) }})
         >= {{ var('over_age_years') }} as is_over_age_for_grade,
-        coalesce(service_years.service_spells, 0) as service_spells_this_year,
+        {%- for column, expression in [
+            ('service_spells_this_year', 'coalesce(service_years.service_spells, 0)'),
+        ] %}
+            {{ if_known('coverage.services_data_status', expression) }} as {{ column }},
+        {%- endfor %}
         service_years.highest_mtss_tier as highest_mtss_tier_this_year,
-        coalesce(service_years.has_tutoring, false) as has_tutoring,
-        coalesce(service_years.has_mentoring, false) as has_mentoring,
-        coalesce(service_years.has_counseling, false) as has_counseling,
-        coalesce(service_years.has_attendance_intervention, false)
-            as has_attendance_intervention,
-        coalesce(service_years.has_remediation, false) as has_remediation,
-        coalesce(service_years.has_gifted_services, false) as has_gifted_services,
-        coalesce(earlier_services.earlier_service_spells, 0) as service_spells_earlier_years,
+        {%- for column, expression in [
+            ('has_tutoring', 'coalesce(service_years.has_tutoring, false)'),
+            ('has_mentoring', 'coalesce(service_years.has_mentoring, false)'),
+            ('has_counseling', 'coalesce(service_years.has_counseling, false)'),
+            (
+                'has_attendance_intervention',
+                'coalesce(service_years.has_attendance_intervention, false)'
+            ),
+            ('has_remediation', 'coalesce(service_years.has_remediation, false)'),
+            ('has_gifted_services', 'coalesce(service_years.has_gifted_services, false)'),
+            (
+                'service_spells_earlier_years',
+                'coalesce(earlier_services.earlier_service_spells, 0)'
+            ),
+        ] %}
+            {{ if_known('coverage.services_data_status', expression) }} as {{ column }},
+        {%- endfor %}
         earlier_services.earlier_highest_mtss_tier as highest_mtss_tier_earlier_years,
-        coalesce(earlier_services.earlier_service_spells, 0) > 0
-            as has_services_in_earlier_years
+        -- earlier years' services: unknown when this year's are (the table is absent)
+        {{ if_known(
+            'coverage.services_data_status',
+            'coalesce(earlier_services.earlier_service_spells, 0) > 0'
+        ) }} as has_services_in_earlier_years
     from retentions
     left join ages
         on
@@ -172,6 +192,10 @@ final as (
         on
             retentions.student_id = earlier_services.student_id
             and retentions.school_year = earlier_services.school_year
+    left join coverage
+        on
+            retentions.student_id = coverage.student_id
+            and retentions.school_year = coverage.school_year
 )
 
 select * from final

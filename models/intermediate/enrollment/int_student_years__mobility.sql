@@ -203,8 +203,11 @@ final as (
         instructional_days_before_entry > {{ var('late_entry_days', 10) }} as is_late_entry,
         district_reentries,
         district_reentries > 0 as has_exit_and_reentry,
-        school_year = first_school_year_in_district
-        and coalesce(entered_new_to_district, false) as is_new_to_district,
+        -- unknown (null) in the first year when the entry type is not on record
+        case
+            when school_year = first_school_year_in_district then entered_new_to_district
+            else false
+        end as is_new_to_district,
         first_school_year_in_district,
         years_in_district
     from yearly

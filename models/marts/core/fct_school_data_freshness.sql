@@ -3,6 +3,10 @@
 -- as-of date, beside the district's latest date in that table: a school whose extract
 -- lags (attendance not submitted for the last days) shows here. Whole tables are judged
 -- by `dbt source freshness`; this mart is the same question asked school by school.
+-- Attendance is judged by the one rule that also decides which days count as present
+-- (int_school_years__calendar_bounds, this school year): lagging when the school's
+-- attendance is partial or absent. The calendar is lagging when its last date is more
+-- than var('lagging_school_days') days behind the district's, or it has none.
 with
 
 schools as (
@@ -39,6 +43,23 @@ parent_contacts as (
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
+),
+
+calendar_bounds as (
+    select * from {{ ref('int_school_years__calendar_bounds') }}
+),
+
+-- this school year's attendance status of each school (a school year runs from July)
+attendance_now as (
+    select
+        calendar_bounds.school_id,
+        calendar_bounds.attendance_status
+    from calendar_bounds
+    cross join as_of
+    where
+        calendar_bounds.school_year
+        = extract(year from as_of.as_of_date)
+        + case when extract(month from as_of.as_of_date) >= 7 then 1 else 0 end
 ),
 
 -- the dated raw tables, and whether the SIS adds rows to them every school day
@@ -177,20 +198,27 @@ final as (
         ) }} as days_behind_district,
         {{ dbt.datediff('with_district.last_data_date', 'as_of.as_of_date', 'day') }}
             as days_behind_as_of,
-        coalesce(
-            with_district.is_daily_table
-            and (
-                with_district.last_data_date is null
-                or {{ dbt.datediff(
-                    'with_district.last_data_date',
-                    'with_district.district_last_data_date',
-                    'day'
-                ) }} > {{ var('lagging_school_days', 3) }}
-            ),
-            false
-        ) as is_lagging
+        case
+            when with_district.source_table = 'attendance_events'
+                then coalesce(attendance_now.attendance_status in ('partial', 'absent'), false)
+            else
+                coalesce(
+                    with_district.is_daily_table
+                    and (
+                        with_district.last_data_date is null
+                        or {{ dbt.datediff(
+                            'with_district.last_data_date',
+                            'with_district.district_last_data_date',
+                            'day'
+                        ) }} > {{ var('lagging_school_days', 3) }}
+                    ),
+                    false
+                )
+        end as is_lagging
     from with_district
     cross join as_of
+    left join attendance_now
+        on with_district.school_id = attendance_now.school_id
 )
 
 select * from final

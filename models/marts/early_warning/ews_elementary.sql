@@ -1,6 +1,8 @@
 -- Grain: one row per student per school year in grades K-5 (student_id, school_year).
 -- The elementary band's own indicators and flags: attendance, marks below standard,
 -- reading and math levels, behaviour, mobility and retention. Thresholds are vars.
+-- A flag whose indicator is unknown (its data absent: unknown_indicators) is null and
+-- is not counted in flag_count.
 with
 
 student_years as (
@@ -43,15 +45,21 @@ flagged as (
         has_been_retained,
         is_over_age_for_grade,
         service_spells_this_year,
-        coalesce(is_chronically_absent, false) as flag_attendance,
-        coalesce(core_failures > 0, false) as flag_marks,
-        coalesce(
-            grade_level >= 3
-            and reading_performance_level <= {{ var('reading_flag_performance_level') }},
-            false
-        ) as flag_reading,
-        out_of_school_suspensions > 0
-        or incidents >= {{ var('behaviour_incident_flag_count') }} as flag_behaviour,
+        unknown_indicators,
+        {{ flag_if_known('attendance_data_status', 'is_chronically_absent') }} as flag_attendance,
+        {{ flag_if_known('course_performance_data_status', 'core_failures > 0') }} as flag_marks,
+        case
+            when grade_level < 3 then false
+            else {{ flag_if_known(
+                'assessments_data_status',
+                "reading_performance_level <= " ~ var('reading_flag_performance_level')
+            ) }}
+        end as flag_reading,
+        {{ flag_if_known(
+            'behaviour_data_status',
+            "out_of_school_suspensions > 0 or incidents >= "
+            ~ var('behaviour_incident_flag_count')
+        ) }} as flag_behaviour,
         coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility
     from elementary
 ),

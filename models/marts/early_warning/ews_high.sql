@@ -2,6 +2,8 @@
 -- The high-school band's indicators and flags: credits against what on-time graduation
 -- needs, the Chicago 9th-grade on-track flag, course failures and GPA, attendance,
 -- suspensions, mobility, over-age. Thresholds are vars.
+-- A flag whose indicator is unknown (its data absent: unknown_indicators) is null and
+-- is not counted in flag_count.
 with
 
 student_years as (
@@ -50,12 +52,20 @@ flagged as (
         abc_behaviour_flag,
         abc_course_flag,
         abc_flag_count,
-        coalesce(is_chronically_absent, false) as flag_attendance,
-        coalesce(core_failures > 0, false) as flag_course,
-        coalesce(year_gpa < {{ var('low_gpa_threshold') }}, false) as flag_low_gpa,
-        coalesce(not is_on_track_for_graduation, false)
-        or coalesce(not is_chicago_on_track, false) as flag_off_track,
-        out_of_school_suspensions > 0 as flag_behaviour,
+        unknown_indicators,
+        {{ flag_if_known('attendance_data_status', 'is_chronically_absent') }} as flag_attendance,
+        {{ flag_if_known('course_performance_data_status', 'core_failures > 0') }}
+            as flag_course,
+        {{ flag_if_known(
+            'course_performance_data_status', 'year_gpa < ' ~ var('low_gpa_threshold')
+        ) }} as flag_low_gpa,
+        {{ flag_if_known(
+            'course_performance_data_status',
+            'coalesce(not is_on_track_for_graduation, false) '
+            ~ 'or coalesce(not is_chicago_on_track, false)'
+        ) }} as flag_off_track,
+        {{ flag_if_known('behaviour_data_status', 'out_of_school_suspensions > 0') }}
+            as flag_behaviour,
         coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
         coalesce(is_over_age_for_grade, false) as flag_over_age
     from high

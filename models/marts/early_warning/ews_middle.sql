@@ -1,7 +1,8 @@
 -- Grain: one row per student per school year in grades 6-8 (student_id, school_year).
 -- The middle band's indicators and flags, led by the Balfanz ABC flags (attendance at
 -- or below var abc_attendance_rate_threshold, a failing final mark in math or English,
--- an out-of-school suspension). Thresholds are vars.
+-- an out-of-school suspension). Thresholds are vars. A flag whose indicator is unknown
+-- (its data absent: unknown_indicators) is null and is not counted in flag_count.
 with
 
 student_years as (
@@ -49,10 +50,15 @@ flagged as (
         abc_behaviour_flag,
         abc_course_flag,
         abc_flag_count,
-        coalesce(is_chronically_absent, false) as flag_attendance,
-        coalesce(abc_course_flag, false) or coalesce(core_failures > 0, false) as flag_course,
-        coalesce(abc_behaviour_flag, false)
-        or incidents >= {{ var('behaviour_incident_flag_count') }} as flag_behaviour,
+        unknown_indicators,
+        {{ flag_if_known('attendance_data_status', 'is_chronically_absent') }} as flag_attendance,
+        {{ flag_if_known(
+            'course_performance_data_status', 'abc_course_flag or core_failures > 0'
+        ) }} as flag_course,
+        {{ flag_if_known(
+            'behaviour_data_status',
+            "abc_behaviour_flag or incidents >= " ~ var('behaviour_incident_flag_count')
+        ) }} as flag_behaviour,
         coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
         coalesce(has_been_retained or is_over_age_for_grade, false) as flag_over_age
     from middle

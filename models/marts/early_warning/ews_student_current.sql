@@ -1,6 +1,8 @@
 -- Grain: one row per student enrolled on the as-of date (student_id). The latest
 -- snapshot a counsellor sees: the student's band flags in one shape for every band,
 -- the number of flags and the reasons in words built from the student's own values.
+-- unknown_indicators names what the district's data cannot say for the student this
+-- year (doc block data_coverage): those flags are null, never "not flagged".
 with
 
 elementary as (
@@ -115,7 +117,8 @@ joined as (
         bands.flag_mobility,
         bands.flag_over_age,
         bands.flag_count,
-        bands.flag_count > 0 as is_flagged
+        bands.flag_count > 0 as is_flagged,
+        current_students.unknown_indicators
     from current_students
     inner join bands
         on

@@ -2,6 +2,10 @@
 -- (student_id, school_year). Every early-warning indicator of the year as it stood on
 -- the as-of date, beside the student groups a school reports on. The band marts
 -- (ews_elementary, ews_middle, ews_high) and ews_student_current read this one.
+-- Where the data cannot support an indicator for the student-year (its source is absent
+-- at one of the student's schools: int_student_years__data_coverage, doc block
+-- data_coverage) its columns are null, never zero, it fires no flag, and
+-- unknown_indicators names it; the *_data_status columns say what the data supports.
 with
 
 student_years as (
@@ -46,6 +50,10 @@ history as (
 
 family_contacts as (
     select * from {{ ref('int_student_years__family_contacts') }}
+),
+
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
 ),
 
 joined as (
@@ -106,11 +114,11 @@ joined as (
         mobility.cumulative_school_changes,
         mobility.is_new_to_district,
         -- behaviour
-        coalesce(behaviour.incidents, 0) as incidents,
-        coalesce(behaviour.in_school_suspensions, 0) as in_school_suspensions,
-        coalesce(behaviour.out_of_school_suspensions, 0) as out_of_school_suspensions,
-        coalesce(behaviour.expulsions, 0) as expulsions,
-        coalesce(behaviour.days_removed, 0) as days_removed,
+        behaviour.incidents,
+        behaviour.in_school_suspensions,
+        behaviour.out_of_school_suspensions,
+        behaviour.expulsions,
+        behaviour.days_removed,
         -- assessments
         assessments.reading_performance_level,
         assessments.is_reading_proficient,
@@ -126,10 +134,25 @@ joined as (
         history.highest_mtss_tier_this_year,
         history.has_services_in_earlier_years,
         -- family contacts (the worked example of docs/how_to_add_an_indicator.md)
-        coalesce(family_contacts.family_contacts, 0) as family_contacts,
-        coalesce(family_contacts.attendance_family_contacts, 0) as attendance_family_contacts,
-        coalesce(family_contacts.has_repeated_attendance_contacts, false)
-            as has_repeated_attendance_contacts
+        {%- for column, expression in [
+            ('family_contacts', 'coalesce(family_contacts.family_contacts, 0)'),
+            (
+                'attendance_family_contacts',
+                'coalesce(family_contacts.attendance_family_contacts, 0)'
+            ),
+            (
+                'has_repeated_attendance_contacts',
+                'coalesce(family_contacts.has_repeated_attendance_contacts, false)'
+            ),
+        ] %}
+            {{ if_known('coverage.family_contacts_data_status', expression) }}
+                as {{ column }},
+        {%- endfor %}
+        -- what the data supports for this student-year (doc block data_coverage)
+        {%- for indicator in coverage_indicators() %}
+            coverage.{{ indicator }}_data_status,
+        {%- endfor %}
+        coverage.unknown_indicators
     from student_years
     cross join as_of
     left join students
@@ -166,6 +189,10 @@ joined as (
         on
             student_years.student_id = family_contacts.student_id
             and student_years.school_year = family_contacts.school_year
+    left join coverage
+        on
+            student_years.student_id = coverage.student_id
+            and student_years.school_year = coverage.school_year
 ),
 
 -- Balfanz ABC flags, named baselines for grades 6-9 (Balfanz, Herzog & Mac Iver 2007)
@@ -181,7 +208,9 @@ abc_flags as (
                 then joined.out_of_school_suspensions > 0
         end as abc_behaviour_flag,
         case
-            when joined.grade_level between 6 and 9
+            when
+                joined.grade_level between 6 and 9
+                and joined.course_performance_data_status <> 'absent'
                 then
                     coalesce(joined.has_failing_math_mark, false)
                     or coalesce(joined.has_failing_ela_mark, false)
@@ -193,7 +222,12 @@ final as (
     select
         abc_flags.*,
         case
-            when abc_flags.grade_level between 6 and 9
+            -- a count of flags claims all three are known
+            when
+                abc_flags.grade_level between 6 and 9
+                and abc_flags.attendance_data_status <> 'absent'
+                and abc_flags.course_performance_data_status <> 'absent'
+                and abc_flags.behaviour_data_status <> 'absent'
                 then
                     case when coalesce(abc_flags.abc_attendance_flag, false) then 1 else 0 end
                     + case when abc_flags.abc_behaviour_flag then 1 else 0 end

@@ -1,0 +1,49 @@
+{#- Data coverage (doc block data_coverage): the statuses a source or an indicator can
+    have, worst first, and the indicator families that int_student_years__data_coverage
+    pivots into columns (the indicators of seed ews_indicator_sources; the singular test
+    assert_coverage_indicators_match_seed checks that the two lists agree). -#}
+
+{% macro coverage_statuses() -%}
+    {{ return(['absent', 'not_started', 'not_due', 'partial', 'present', 'not_applicable']) }}
+{%- endmacro %}
+
+{% macro coverage_indicators() -%}
+    {{ return([
+        'attendance', 'course_performance', 'assessments', 'behaviour', 'services',
+        'family_contacts', 'activities', 'entries', 'over_age', 'student_groups',
+        'graduation', 'sex', 'race_ethnicity'
+    ]) }}
+{%- endmacro %}
+
+{#- SQL rank of a status column (1 = worst): min() of it picks the worst status. -#}
+{% macro coverage_status_rank(status) -%}
+    case {{ status }}
+    {%- for s in coverage_statuses() %}
+        when '{{ s }}' then {{ loop.index }}
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- SQL of the status whose rank is `rank` (the inverse of coverage_status_rank). -#}
+{% macro coverage_status_of_rank(rank) -%}
+    case {{ rank }}
+    {%- for s in coverage_statuses() %}
+        when {{ loop.index }} then '{{ s }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- `expression` where the indicator's status allows a value, else null: an indicator
+    whose data is absent is unknown, never zero (doc block data_coverage). -#}
+{% macro if_known(status, expression) -%}
+    case when coalesce({{ status }}, 'absent') <> 'absent' then {{ expression }} end
+{%- endmacro %}
+
+{#- A band flag: null where the indicator's data is absent (unknown never fires a flag
+    and never reads as "not flagged"), else the condition with null read as false. -#}
+{% macro flag_if_known(status, condition) -%}
+    case
+        when coalesce({{ status }}, 'absent') = 'absent' then null
+        else coalesce({{ condition }}, false)
+    end
+{%- endmacro %}

@@ -1,0 +1,457 @@
+-- Grain: one row per school per school year with an enrollment by the as-of date per
+-- raw source (school_id, school_year, source_name). What the data supports, decided once
+-- (doc block data_coverage): a source is present, partial, absent, not yet due (marks
+-- before a term ends, state tests before spring), not started (a school year whose
+-- first school day is after the as-of date) or not applicable (no tested grade at the
+-- school). Sources are the optional raw tables and the optional columns an extract may
+-- leave empty (table.column).
+{{ config(materialized='table') }}
+
+with
+
+spells as (
+    select * from {{ ref('int_enrollments__cleaned') }}
+),
+
+students as (
+    select * from {{ ref('stg_sis__students') }}
+),
+
+characteristics as (
+    select * from {{ ref('stg_sis__student_characteristics') }}
+),
+
+calendar_bounds as (
+    select * from {{ ref('int_school_years__calendar_bounds') }}
+),
+
+course_grades as (
+    select * from {{ ref('int_course_grades__dated') }}
+),
+
+assessments as (
+    select * from {{ ref('stg_sis__assessments') }}
+),
+
+discipline_incidents as (
+    select * from {{ ref('stg_sis__discipline_incidents') }}
+),
+
+program_services as (
+    select * from {{ ref('stg_sis__program_services') }}
+),
+
+parent_contacts as (
+    select * from {{ ref('stg_sis__parent_contacts') }}
+),
+
+activities as (
+    select * from {{ ref('stg_sis__extracurricular_participation') }}
+),
+
+as_of as (
+    select
+        as_of_date,
+        cast(
+            extract(year from as_of_date)
+            + case when extract(month from as_of_date) >= 7 then 1 else 0 end
+            as {{ dbt.type_int() }}
+        ) as as_of_school_year
+    from {{ ref('int_as_of_date') }}
+),
+
+school_years as (
+    select
+        school_id,
+        school_year,
+        count(distinct student_id) as students,
+        count(*) as spells,
+        count(entry_type) as spells_with_entry_type,
+        count(case when has_exited then 1 end) as exits,
+        count(case when has_exited and exit_code is not null then 1 end) as exits_with_code
+    from spells
+    group by school_id, school_year
+),
+
+school_year_students as (
+    select distinct
+        school_id,
+        school_year,
+        student_id,
+        grade_level
+    from spells
+),
+
+student_columns as (
+    select
+        school_year_students.school_id,
+        school_year_students.school_year,
+        count(distinct case when students.birth_date is not null then students.student_id end)
+            as with_birth_date,
+        count(distinct case when students.sex is not null then students.student_id end)
+            as with_sex,
+        count(distinct case
+            when students.race_ethnicity is not null then students.student_id
+        end) as with_race_ethnicity,
+        count(distinct characteristics.student_id) as with_characteristics
+    from school_year_students
+    left join students
+        on school_year_students.student_id = students.student_id
+    left join characteristics
+        on
+            school_year_students.student_id = characteristics.student_id
+            and school_year_students.school_year = characteristics.school_year
+    group by school_year_students.school_id, school_year_students.school_year
+),
+
+-- grades the district tests at all (an extract without assessments tests none we know)
+tested_grades as (
+    select distinct grade_level from assessments
+),
+
+school_year_tested as (
+    select distinct
+        school_year_students.school_id,
+        school_year_students.school_year
+    from school_year_students
+    inner join tested_grades
+        on school_year_students.grade_level = tested_grades.grade_level
+),
+
+-- rows each school has in each dated table up to the as-of date
+school_rows as (
+    select
+        'course_grades' as source_name,
+        school_id,
+        school_year,
+        count(*) as rows_found,
+        max(term_end_date) as last_data_date
+    from course_grades
+    group by school_id, school_year
+    union all
+    select
+        'assessments' as source_name,
+        assessments.school_id,
+        assessments.school_year,
+        count(*) as rows_found,
+        max(assessments.administration_date) as last_data_date
+    from assessments
+    cross join as_of
+    where assessments.administration_date <= as_of.as_of_date
+    group by assessments.school_id, assessments.school_year
+    union all
+    select
+        'discipline_incidents' as source_name,
+        discipline_incidents.school_id,
+        discipline_incidents.school_year,
+        count(*) as rows_found,
+        max(discipline_incidents.incident_date) as last_data_date
+    from discipline_incidents
+    cross join as_of
+    where discipline_incidents.incident_date <= as_of.as_of_date
+    group by discipline_incidents.school_id, discipline_incidents.school_year
+    union all
+    select
+        'program_services' as source_name,
+        program_services.school_id,
+        program_services.school_year,
+        count(*) as rows_found,
+        max(program_services.start_date) as last_data_date
+    from program_services
+    cross join as_of
+    where program_services.start_date <= as_of.as_of_date
+    group by program_services.school_id, program_services.school_year
+    union all
+    select
+        'parent_contacts' as source_name,
+        parent_contacts.school_id,
+        parent_contacts.school_year,
+        count(*) as rows_found,
+        max(parent_contacts.contact_date) as last_data_date
+    from parent_contacts
+    cross join as_of
+    where parent_contacts.contact_date <= as_of.as_of_date
+    group by parent_contacts.school_id, parent_contacts.school_year
+    union all
+    select
+        'extracurricular_participation' as source_name,
+        activities.school_id,
+        activities.school_year,
+        count(*) as rows_found,
+        cast(null as date) as last_data_date
+    from activities
+    cross join as_of
+    where activities.school_year <= as_of.as_of_school_year
+    group by activities.school_id, activities.school_year
+),
+
+-- the same, for the whole district: a table the district sent for a year
+district_rows as (
+    select
+        source_name,
+        school_year,
+        sum(rows_found) as rows_found
+    from school_rows
+    group by source_name, school_year
+),
+
+-- every school-year with every table source
+table_sources as (
+    select 'course_grades' as source_name
+    union all
+    select 'assessments' as source_name
+    union all
+    select 'discipline_incidents' as source_name
+    union all
+    select 'program_services' as source_name
+    union all
+    select 'parent_contacts' as source_name
+    union all
+    select 'extracurricular_participation' as source_name
+),
+
+table_coverage as (
+    select
+        school_years.school_id,
+        school_years.school_year,
+        table_sources.source_name,
+        coalesce(school_rows.rows_found, 0) as rows_found,
+        cast(null as {{ type_double() }}) as share_with_value,
+        school_rows.last_data_date,
+        cast(null as date) as data_complete_through_date,
+        case
+            when school_rows.rows_found > 0 then 'present'
+            when
+                table_sources.source_name = 'assessments'
+                and school_year_tested.school_id is null
+                then 'not_applicable'
+            when
+                table_sources.source_name in ('course_grades', 'assessments')
+                and school_years.school_year >= as_of.as_of_school_year
+                and not coalesce(calendar_bounds.is_year_complete, false)
+                and (
+                    table_sources.source_name = 'course_grades'
+                    or coalesce(district_rows.rows_found, 0) = 0
+                )
+                then 'not_due'
+            when
+                table_sources.source_name
+                in (
+                    'discipline_incidents', 'program_services', 'parent_contacts',
+                    'extracurricular_participation'
+                )
+                and district_rows.rows_found > 0
+                then 'present'
+            else 'absent'
+        end as status,
+        case
+            when table_sources.source_name = 'course_grades'
+                then 'no course marks for the school this year'
+            when table_sources.source_name = 'assessments'
+                then 'no state test results for the school this year'
+            else
+                'no '
+                || replace(table_sources.source_name, '_', ' ')
+                || ' in the district this year'
+        end as absent_reason
+    from school_years
+    cross join table_sources
+    cross join as_of
+    left join school_rows
+        on
+            school_years.school_id = school_rows.school_id
+            and school_years.school_year = school_rows.school_year
+            and table_sources.source_name = school_rows.source_name
+    left join district_rows
+        on
+            school_years.school_year = district_rows.school_year
+            and table_sources.source_name = district_rows.source_name
+    left join school_year_tested
+        on
+            school_years.school_id = school_year_tested.school_id
+            and school_years.school_year = school_year_tested.school_year
+    left join calendar_bounds
+        on
+            school_years.school_id = calendar_bounds.school_id
+            and school_years.school_year = calendar_bounds.school_year
+),
+
+calendar_coverage as (
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'calendar_days' as source_name,
+        coalesce(calendar_bounds.instructional_days_in_year, 0) as rows_found,
+        cast(null as {{ type_double() }}) as share_with_value,
+        calendar_bounds.last_instructional_date as last_data_date,
+        cast(null as date) as data_complete_through_date,
+        case when calendar_bounds.school_id is null then 'absent' else 'present' end as status,
+        'no calendar of instructional days for the school this year' as absent_reason
+    from school_years
+    left join calendar_bounds
+        on
+            school_years.school_id = calendar_bounds.school_id
+            and school_years.school_year = calendar_bounds.school_year
+),
+
+attendance_coverage as (
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'attendance_events' as source_name,
+        cast(null as {{ dbt.type_bigint() }}) as rows_found,
+        cast(null as {{ type_double() }}) as share_with_value,
+        calendar_bounds.last_attendance_event_date as last_data_date,
+        calendar_bounds.attendance_complete_through_date as data_complete_through_date,
+        coalesce(calendar_bounds.attendance_status, 'absent') as status,
+        case
+            when calendar_bounds.school_id is null
+                then 'no calendar: the school days to count are unknown'
+            else 'no attendance recorded for the school this year'
+        end as absent_reason
+    from school_years
+    left join calendar_bounds
+        on
+            school_years.school_id = calendar_bounds.school_id
+            and school_years.school_year = calendar_bounds.school_year
+),
+
+-- optional columns: the share of the school-year's students (or spells, or exits)
+-- that carry a value
+column_counts as (
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'enrollments.entry_type' as source_name,
+        school_years.spells as total,
+        school_years.spells_with_entry_type as found,
+        'no entry type on the school''s enrollments this year' as absent_reason
+    from school_years
+    union all
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'enrollments.exit_code' as source_name,
+        school_years.exits as total,
+        school_years.exits_with_code as found,
+        'no exit code on the school''s exits this year' as absent_reason
+    from school_years
+    union all
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'students.birth_date' as source_name,
+        school_years.students as total,
+        student_columns.with_birth_date as found,
+        'no birth dates for the school''s students' as absent_reason
+    from school_years
+    inner join student_columns
+        on
+            school_years.school_id = student_columns.school_id
+            and school_years.school_year = student_columns.school_year
+    union all
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'students.sex' as source_name,
+        school_years.students as total,
+        student_columns.with_sex as found,
+        'no sex recorded for the school''s students' as absent_reason
+    from school_years
+    inner join student_columns
+        on
+            school_years.school_id = student_columns.school_id
+            and school_years.school_year = student_columns.school_year
+    union all
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'students.race_ethnicity' as source_name,
+        school_years.students as total,
+        student_columns.with_race_ethnicity as found,
+        'no race/ethnicity recorded for the school''s students' as absent_reason
+    from school_years
+    inner join student_columns
+        on
+            school_years.school_id = student_columns.school_id
+            and school_years.school_year = student_columns.school_year
+    union all
+    select
+        school_years.school_id,
+        school_years.school_year,
+        'student_characteristics' as source_name,
+        school_years.students as total,
+        student_columns.with_characteristics as found,
+        'no yearly characteristics rows for the school''s students' as absent_reason
+    from school_years
+    inner join student_columns
+        on
+            school_years.school_id = student_columns.school_id
+            and school_years.school_year = student_columns.school_year
+),
+
+column_coverage as (
+    select
+        school_id,
+        school_year,
+        source_name,
+        cast(found as {{ dbt.type_bigint() }}) as rows_found,
+        cast(found as {{ type_double() }}) / nullif(total, 0) as share_with_value,
+        cast(null as date) as last_data_date,
+        cast(null as date) as data_complete_through_date,
+        case
+            when total = 0 then 'not_applicable'
+            when
+                cast(found as {{ type_double() }}) / total
+                >= {{ var('coverage_present_share', 0.95) }}
+                then 'present'
+            when found > 0 then 'partial'
+            else 'absent'
+        end as status,
+        absent_reason
+    from column_counts
+),
+
+unioned as (
+    select * from table_coverage
+    union all
+    select * from calendar_coverage
+    union all
+    select * from attendance_coverage
+    union all
+    select * from column_coverage
+),
+
+final as (
+    select
+        school_id,
+        school_year,
+        source_name,
+        status,
+        cast(rows_found as {{ dbt.type_bigint() }}) as rows_found,
+        share_with_value,
+        last_data_date,
+        data_complete_through_date,
+        case
+            when status = 'absent' then absent_reason
+            when status = 'partial' and source_name = 'attendance_events'
+                then
+                    'attendance recorded only through '
+                    || cast(data_complete_through_date as {{ dbt.type_string() }})
+                    || ': later days are not counted'
+            when status = 'partial'
+                then
+                    'carried by '
+                    || cast(round(100 * share_with_value) as {{ dbt.type_int() }})
+                    || '% of the rows only'
+            when status = 'not_due' and source_name = 'course_grades'
+                then 'no term has ended yet'
+            when status = 'not_due' then 'not given yet this year'
+            when status = 'not_started' then 'the school year has not started'
+            when status = 'not_applicable' and source_name = 'assessments'
+                then 'no tested grade at the school'
+        end as reason
+    from unioned
+)
+
+select * from final
