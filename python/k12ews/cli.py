@@ -7,6 +7,10 @@
     k12ews bench    --load DIR [--as-of-date D]   load time vs DuckDB reading the files
     k12ews summary  [--db PATH]          rows per mart, students flagged, where things are
     k12ews export   --format csv|parquet DIR [--db PATH]   raw tables as contract files
+    k12ews export   --format csv|parquet DIR [--db PATH] --messy [--messy-seed N]
+                    [--drop-tables T1,T2]   the same, messy on purpose as real SIS extracts
+                    arrive, with messy_manifest.json listing every change
+                    (docs/messy_exports.md)
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
                     [--hash-ids] [--project-dir P] [--max-overlap-days N]
                     [--allow-weekend-instruction]   check a district's files, load raw
@@ -144,13 +148,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     from k12ews.export import export_raw
 
     db = args.db or warehouse.default_db_path()
-    written = export_raw(db, args.dir, args.format)
+    if not args.messy:
+        if args.messy_seed is not None or args.drop_tables is not None:
+            raise ValueError("--messy-seed and --drop-tables need --messy")
+        written = export_raw(db, args.dir, args.format)
+    else:
+        written = _export_messy(args, db)
     print(
         f"wrote {sum(written.values()):,} rows in {len(written)} {args.format} files to {args.dir}"
     )
     for name, n in written.items():
         print(f"  {name}.{args.format:<40} {n:>12,}")
     return 0
+
+
+def _export_messy(args: argparse.Namespace, db: Path) -> dict[str, int]:
+    from k12ews.messy import export_messy
+
+    t0 = time.perf_counter()
+    seed = args.messy_seed if args.messy_seed is not None else 0
+    drop = args.drop_tables.split(",") if args.drop_tables is not None else []
+    result = export_messy(db, args.dir, args.format, seed=seed, drop_tables=drop)
+    print(f"messy export, seed {seed}, in {time.perf_counter() - t0:.1f} s; rows changed:")
+    for o in result.outcomes:
+        print(f"  {o.kind:<40} {len(o.changes):>9,} of {o.eligible:>12,}")
+    if result.missing:
+        print(f"  tables left out: {', '.join(result.missing)}")
+    print(f"every change is listed in {result.manifest}")
+    return result.written
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -287,6 +312,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("dir", type=Path, help="folder to write <table>.<format> files to")
     e.add_argument("--format", choices=["csv", "parquet"], required=True)
     e.add_argument("--db", type=Path, default=None)
+    e.add_argument(
+        "--messy",
+        action="store_true",
+        help="write the district messy, as real SIS extracts arrive (docs/messy_exports.md)",
+    )
+    e.add_argument(
+        "--messy-seed", type=_positive, default=None, help="seed of the mess (default 0)"
+    )
+    e.add_argument(
+        "--drop-tables",
+        default=None,
+        metavar="T1,T2",
+        help="with --messy: tables whose file is not written",
+    )
     e.set_defaults(func=cmd_export)
     ld = sub.add_parser("load", help="check a folder of contract files and load them into raw")
     ld.add_argument("dir", type=Path, help="folder with one <table>.csv or .parquet per table")
