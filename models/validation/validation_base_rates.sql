@@ -51,6 +51,38 @@ district_rates as (
     select * from {{ ref('validation_district_rates') }}
 ),
 
+indicator_coverage as (
+    select * from {{ ref('fct_indicator_coverage') }}
+),
+
+-- the indicator family each district measure is computed from (doc block data_coverage)
+measure_indicators as (
+    select distinct
+        district_measure,
+        case
+            when district_measure like 'acgr%' then 'graduation'
+            when district_measure like 'not_on_time%' then 'graduation'
+            when district_measure like 'chronic_absence%' then 'attendance'
+            when district_measure like 'share%' then 'student_groups'
+            when district_measure like 'oss%' then 'behaviour'
+            when district_measure like 'expulsion%' then 'behaviour'
+            when district_measure like 'proficient%' then 'assessments'
+        end as indicator
+    from measures
+),
+
+-- where the district's data cannot support an indicator: school-years absent, a reason
+indicator_gaps as (
+    select
+        indicator,
+        max(indicator_words) as indicator_words,
+        count(*) as school_years,
+        sum(case when status = 'absent' then 1 else 0 end) as absent_school_years,
+        min(case when status = 'absent' then reason end) as example_reason
+    from indicator_coverage
+    group by indicator
+),
+
 pooled as (
     select
         measures.measure,
@@ -89,7 +121,15 @@ compared as (
         / nullif(pooled.district_students, 0) as district_rate,
         targets.tolerance,
         coalesce(targets.enforced, false) as is_enforced_for_generated_district,
-        targets.source as tolerance_source
+        targets.source as tolerance_source,
+        case
+            when indicator_gaps.absent_school_years > 0
+                then
+                    indicator_gaps.indicator_words || ' absent in '
+                    || cast(indicator_gaps.absent_school_years as {{ dbt.type_string() }})
+                    || ' of ' || cast(indicator_gaps.school_years as {{ dbt.type_string() }})
+                    || ' school-years (' || indicator_gaps.example_reason || ')'
+        end as data_coverage_note
     from benchmarks
     left join measures
         on
@@ -102,6 +142,10 @@ compared as (
             benchmarks.measure = pooled.measure
             and benchmarks.population = pooled.population
             and coalesce(benchmarks.school_year, -1) = coalesce(pooled.benchmark_school_year, -1)
+    left join measure_indicators
+        on measures.district_measure = measure_indicators.district_measure
+    left join indicator_gaps
+        on measure_indicators.indicator = indicator_gaps.indicator
     left join targets
         on
             measures.calibration_profile = targets.profile
@@ -143,9 +187,12 @@ final as (
         tolerance_source,
         is_within_tolerance,
         is_enforced,
+        data_coverage_note,
         {{ "'generated (" ~ generated_profile ~ " profile, " ~ generator.get('students')
             ~ " students a year)'" if generated_profile else "'loaded'" }} as district_source,
         case
+            when district_rate is null and data_coverage_note is not null
+                then 'no district figure: ' || data_coverage_note
             when district_rate is null then 'no district figure'
             when tolerance is null then 'shown (no tolerance published)'
             when is_enforced and is_within_tolerance then 'pass'

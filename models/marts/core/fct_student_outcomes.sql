@@ -12,6 +12,9 @@
 --     the student has a diploma in time or the year after the cohort year has started.
 --   * Grade-3 reading: on K-2 rows, the student's first grade-3 ELA result taken by the
 --     as-of date.
+-- An outcome the data cannot support is null, never "did not happen" (doc block
+-- data_coverage): on-time graduation where a cohort year's exits carry no exit codes,
+-- next-grade success where the next year's attendance or course marks are absent.
 with
 
 student_years as (
@@ -32,6 +35,10 @@ assessments as (
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
+),
+
+coverage as (
+    select * from {{ ref('int_student_years__data_coverage') }}
 ),
 
 school_year_starts as (
@@ -114,6 +121,21 @@ cohorts as (
     where high_school_spell_rank = 1
 ),
 
+-- A cohort year whose exits carry no exit codes: graduating or not is unknown.
+cohort_exit_coverage as (
+    select
+        cohorts.student_id,
+        max(case when coverage.graduation_data_status = 'absent' then 1 else 0 end)
+            as has_exits_without_codes
+    from cohorts
+    inner join coverage
+        on
+            cohorts.student_id = coverage.student_id
+            and coverage.school_year
+            between cohorts.cohort_entry_school_year and cohorts.cohort_graduation_year
+    group by cohorts.student_id
+),
+
 -- The cohort's 9th-grade year (cohort year - 3) must be after the first year of the
 -- extract, or its first-time 9th graders cannot be told from repeaters.
 extract_years as (
@@ -159,6 +181,7 @@ cohort_outcomes as (
         diplomas.diploma_school_year,
         case
             when diplomas.diploma_school_year <= cohorts.cohort_graduation_year then true
+            when cohort_exit_coverage.has_exits_without_codes = 1 then null
             when as_of.as_of_date >= year_ends.next_year_start_date then false
         end as graduated_on_time
     from cohorts
@@ -170,6 +193,8 @@ cohort_outcomes as (
             and ranked_cohort_spells.recency_rank = 1
     left join diplomas
         on cohorts.student_id = diplomas.student_id
+    left join cohort_exit_coverage
+        on cohorts.student_id = cohort_exit_coverage.student_id
     left join year_ends
         on cohorts.cohort_graduation_year = year_ends.school_year
 ),
@@ -258,8 +283,9 @@ outcomes as (
 
 -- Next-grade success (doc block next_grade_success): graduated this year, or promoted
 -- and through the next school year without chronic absence, a core course failure or
--- dropping out. Unknown (null) until the next year is complete, and for students who
--- left the district other than by dropping out.
+-- dropping out. Unknown (null) until the next year is complete, for students who left
+-- the district other than by dropping out, and where the next year's attendance or
+-- course marks are absent (unless a known part already failed).
 next_year_attendance as (
     select
         student_id,
@@ -272,7 +298,8 @@ next_year_courses as (
     select
         student_id,
         school_year - 1 as school_year,
-        core_failures
+        core_failures,
+        course_performance_data_status
     from {{ ref('int_student_years__course_performance') }}
 ),
 
@@ -306,6 +333,9 @@ final as (
             when next_year_spells.dropped_out_next_year = 1 then false
             when next_year_attendance.is_chronically_absent then false
             when coalesce(next_year_courses.core_failures, 0) > 0 then false
+            -- a part the data cannot tell: success cannot be confirmed
+            when next_year_attendance.is_chronically_absent is null then null
+            when next_year_courses.course_performance_data_status = 'absent' then null
             when outcomes.is_promoted_next_year then true
         end as next_grade_success
     from outcomes

@@ -79,8 +79,11 @@ final as (
         min_enrolled_days,
         measure_value,
         is_rated,
-        coalesce(is_rated and measure_value >= chronic_threshold, false)
-            as is_chronically_absent,
+        -- unknown (null) where the student-year's attendance is (doc block data_coverage)
+        case
+            when days_enrolled is not null
+                then coalesce(is_rated and measure_value >= chronic_threshold, false)
+        end as is_chronically_absent,
         case
             when at_risk_threshold is null or not is_rated or measure_value is null then null
             when severe_threshold is not null and measure_value >= severe_threshold

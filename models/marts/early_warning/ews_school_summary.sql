@@ -3,6 +3,9 @@
 -- absence, core course failure, mobility, out-of-school suspension and on-track among
 -- the students of record at the school; cells with fewer than var min_cell_size
 -- students are suppressed (rates blank, is_suppressed), as public reporting requires.
+-- Each rate is over the students whose indicator is known (doc block data_coverage): a
+-- rate no student's data supports is null; a student group that is not on record is
+-- 'unknown', never 'no'.
 with
 
 student_years as (
@@ -19,19 +22,31 @@ grouped as (
     select
         *,
         'economically disadvantaged' as group_type,
-        case when is_economically_disadvantaged then 'yes' else 'no' end as group_value
+        case
+            when is_economically_disadvantaged then 'yes'
+            when not is_economically_disadvantaged then 'no'
+            else 'unknown'
+        end as group_value
     from student_years
     union all
     select
         *,
         'english learner' as group_type,
-        case when is_english_learner then 'yes' else 'no' end as group_value
+        case
+            when is_english_learner then 'yes'
+            when not is_english_learner then 'no'
+            else 'unknown'
+        end as group_value
     from student_years
     union all
     select
         *,
         'students with disabilities' as group_type,
-        case when has_iep then 'yes' else 'no' end as group_value
+        case
+            when has_iep then 'yes'
+            when not has_iep then 'no'
+            else 'unknown'
+        end as group_value
     from student_years
     union all
     select
@@ -85,7 +100,10 @@ aggregated as (
         ) as mobility_rate,
         avg(
             cast(
-                case when out_of_school_suspensions > 0 then 1.0 else 0.0 end
+                case
+                    when out_of_school_suspensions is not null
+                        then case when out_of_school_suspensions > 0 then 1.0 else 0.0 end
+                end
                 as {{ type_double() }}
             )
         ) as suspension_rate,

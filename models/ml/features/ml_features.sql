@@ -10,6 +10,9 @@
 --     the tests of this year's window (first administration by the decision date)
 --     missed while enrolled;
 --   * the previous school year: whole-year figures from ews_student_year (finished).
+-- A feature whose data the district did not send for the student-year (attendance,
+-- marks and credits, behaviour, services: ews_student_year.*_data_status, doc block
+-- data_coverage) is null, never zero; the models drop a feature no training row knows.
 -- Student-group columns (sex, race/ethnicity, free/reduced lunch, English learner, IEP)
 -- are carried for the fairness evaluation; the models use them only when var
 -- ml_include_student_characteristics is true (python/k12ews/ml/features.py).
@@ -402,8 +405,14 @@ final as (
         this_year.grade_level,
         this_year.grade_band,
         -- attendance to date
-        coalesce(attendance_to_date.days_enrolled_to_date, 0) as days_enrolled_to_date,
-        coalesce(attendance_to_date.days_absent_to_date, 0) as days_absent_to_date,
+        {{ if_known(
+            'this_year.attendance_data_status',
+            'coalesce(attendance_to_date.days_enrolled_to_date, 0)'
+        ) }} as days_enrolled_to_date,
+        {{ if_known(
+            'this_year.attendance_data_status',
+            'coalesce(attendance_to_date.days_absent_to_date, 0)'
+        ) }} as days_absent_to_date,
         case
             when attendance_to_date.days_enrolled_to_date > 0
                 then
@@ -429,16 +438,39 @@ final as (
         end as latest_quarter_absence_rate,
         prior_year.absence_rate as prior_year_absence_rate,
         -- marks and credits to date
-        coalesce(marks_to_date.core_marks_to_date, 0) as core_marks_to_date,
-        coalesce(marks_to_date.core_failures_to_date, 0) as core_failures_to_date,
-        coalesce(marks_to_date.core_semester_failures_to_date, 0) as core_semester_failures_to_date,
-        coalesce(marks_to_date.math_failures_to_date, 0) as math_failures_to_date,
-        coalesce(marks_to_date.ela_failures_to_date, 0) as ela_failures_to_date,
+        {{ if_known(
+            'this_year.course_performance_data_status',
+            'coalesce(marks_to_date.core_marks_to_date, 0)'
+        ) }} as core_marks_to_date,
+        {{ if_known(
+            'this_year.course_performance_data_status',
+            'coalesce(marks_to_date.core_failures_to_date, 0)'
+        ) }} as core_failures_to_date,
+        {{ if_known(
+            'this_year.course_performance_data_status',
+            'coalesce(marks_to_date.core_semester_failures_to_date, 0)'
+        ) }} as core_semester_failures_to_date,
+        {{ if_known(
+            'this_year.course_performance_data_status',
+            'coalesce(marks_to_date.math_failures_to_date, 0)'
+        ) }} as math_failures_to_date,
+        {{ if_known(
+            'this_year.course_performance_data_status',
+            'coalesce(marks_to_date.ela_failures_to_date, 0)'
+        ) }} as ela_failures_to_date,
         marks_to_date.core_failures_described,
         marks_to_date.gpa_to_date,
         prior_year.year_gpa as prior_year_gpa,
         prior_year.core_failures as prior_year_core_failures,
         case
+            -- unknown when this year's marks, or an earlier high-school year's, are absent
+            when
+                this_year.course_performance_data_status = 'absent'
+                or (
+                    prior_year.grade_band = 'high'
+                    and prior_year.cumulative_high_school_credits is null
+                )
+                then null
             when this_year.grade_band = 'high'
                 then
                     coalesce(earlier_credits.credits_earned_before_this_year, 0)
@@ -456,12 +488,24 @@ final as (
                     )
         end as credits_expected_to_date,
         -- behaviour to date
-        coalesce(behaviour_to_date.incidents_to_date, 0) as incidents_to_date,
-        coalesce(behaviour_to_date.out_of_school_suspensions_to_date, 0)
+        {{ if_known(
+            'this_year.behaviour_data_status',
+            'coalesce(behaviour_to_date.incidents_to_date, 0)'
+        ) }} as incidents_to_date,
+        {{ if_known(
+            'this_year.behaviour_data_status',
+            'coalesce(behaviour_to_date.out_of_school_suspensions_to_date, 0)'
+        ) }}
             as out_of_school_suspensions_to_date,
-        coalesce(behaviour_to_date.in_school_suspensions_to_date, 0)
+        {{ if_known(
+            'this_year.behaviour_data_status',
+            'coalesce(behaviour_to_date.in_school_suspensions_to_date, 0)'
+        ) }}
             as in_school_suspensions_to_date,
-        coalesce(behaviour_to_date.days_removed_to_date, 0.0) as days_removed_to_date,
+        {{ if_known(
+            'this_year.behaviour_data_status',
+            'coalesce(behaviour_to_date.days_removed_to_date, 0.0)'
+        ) }} as days_removed_to_date,
         prior_year.incidents as prior_year_incidents,
         prior_year.out_of_school_suspensions as prior_year_out_of_school_suspensions,
         -- mobility
@@ -479,10 +523,16 @@ final as (
         -- history and services
         this_year.times_retained,
         this_year.is_over_age_for_grade,
-        coalesce(services_to_date.service_spells_this_year_to_date, 0)
+        {{ if_known(
+            'this_year.services_data_status',
+            'coalesce(services_to_date.service_spells_this_year_to_date, 0)'
+        ) }}
             as service_spells_this_year_to_date,
         services_to_date.highest_mtss_tier_this_year_to_date,
-        coalesce(services_to_date.service_spells_before_this_year, 0)
+        {{ if_known(
+            'this_year.services_data_status',
+            'coalesce(services_to_date.service_spells_before_this_year, 0)'
+        ) }}
             as service_spells_before_this_year,
         -- student groups (fairness evaluation; features only by var)
         this_year.sex,
