@@ -14,6 +14,8 @@
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
                     [--hash-ids] [--project-dir P] [--max-overlap-days N]
                     [--allow-weekend-instruction]   check a district's files, load raw
+    k12ews check    DIR [--as-of-date D] [--project-dir P] [...]   readiness report before a
+                    load: tables, years, problems by rule, what the data supports
     k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
     k12ews futures  [--db PATH] [--replicas N] [--worlds W] [--school-years Y ...]
                     true on-time graduation probabilities by replaying a generated
@@ -256,6 +258,23 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from k12ews.check import CheckError, check_folder
+    from k12ews.load import LoadError
+
+    t0 = time.perf_counter()
+    try:
+        report = check_folder(
+            args.dir, as_of=args.as_of_date, project_dir=args.project_dir, settings=_settings(args)
+        )
+    except (LoadError, CheckError, ValueError) as e:
+        print(f"k12ews: {e}", file=sys.stderr)
+        return 1
+    print(f"checked {args.dir} in {time.perf_counter() - t0:.1f} s (nothing was written)")
+    print(report.render())
+    return 0
+
+
 def cmd_futures(args: argparse.Namespace) -> int:
     from k12ews.synth.futures import TRUTH_TABLE, write_graduation_truth
 
@@ -354,6 +373,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rule_settings(ld)
     ld.set_defaults(func=cmd_load)
+    ck = sub.add_parser(
+        "check",
+        help="readiness report on a folder of contract files, before loading it (writes nothing)",
+    )
+    ck.add_argument("dir", type=Path, help="folder with one <table>.csv or .parquet per table")
+    ck.add_argument(
+        "--as-of-date",
+        type=_date,
+        default=None,
+        help="dated records after this are future (default today)",
+    )
+    _add_rule_settings(ck)
+    ck.set_defaults(func=cmd_check)
     rp = sub.add_parser(
         "report", help="self-contained HTML report of a built warehouse (docs/report.md)"
     )

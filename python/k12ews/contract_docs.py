@@ -187,6 +187,8 @@ def render(seeds_dir: Path) -> str:
                 out.append(f"- **Resolved** (`{a.rule}`): {rules.ADJUSTMENTS[a.rule]}")
         if (t.name, None) in rules.INSIDE_ENROLLMENT:
             out.append("- **Rule:** the student has an enrollment at the school that year")
+        if t.name in rules.ENROLLED_IN_YEAR:
+            out.append("- **Rule:** the student has an enrollment that school year")
         out.append("")
         out.append("| column | type | required | meaning | checks |")
         out.append("|---|---|---|---|---|")

@@ -1,4 +1,5 @@
-"""The short summary ``make run`` prints: what was built and where to find it."""
+"""The short summary ``make run`` prints: what the data supports (first), what was built
+and where to find it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from k12ews import warehouse
+from k12ews.coverage import coverage_lines
 
 # schemas the warehouse builds, in reading order; raw and truth come from the generator
 _SCHEMAS = ("raw", "seeds", "stg", "int", "core", "ews", "ml")
@@ -24,6 +26,8 @@ def summary(db: Path) -> str:
             r[0]
             for r in con.execute("select schema_name from information_schema.schemata").fetchall()
         }
+        if "core" in present:
+            lines.extend(coverage_lines(con))
         for schema in _SCHEMAS:
             if schema not in present:
                 continue

@@ -40,6 +40,7 @@ import duckdb
 from k12ews import contract, warehouse
 from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
 from k12ews.load import checks, rules, sets
+from k12ews.load.infer import infer_spell_schools
 from k12ews.load.read import (
     FileProblem,
     Staged,
@@ -218,6 +219,8 @@ def load_folder(
         )
         merged: dict[str, int] = {}
         for name in rules.LOAD_ORDER:
+            if name == "enrollments":
+                infer_spell_schools(con, staged)  # a spell sent without its school
             merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
         result = _counts(con, staged, merged, mode)
         result.hashed_ids = hashed

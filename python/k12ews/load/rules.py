@@ -55,8 +55,9 @@ RULES: dict[str, str] = {
     "overlapping_enrollment": "Two enrollment spells of one student overlap in a way no rule "
     "resolves: both entered on the same date, or an overlap longer than the setting "
     "max_overlap_days (both are rejected). Other overlaps load: overlap_cut.",
-    "outside_enrollment": "A dated record of a student at a school on a day the student "
-    "was not enrolled there.",
+    "outside_enrollment": "A record of a student at a school on a day (or, undated, in a "
+    "school year) the student was not enrolled there; a yearly characteristics row of a "
+    "student not enrolled that year.",
     "not_instructional_day": "Attendance on a day that is not an instructional day in "
     "the school's calendar.",
 }
@@ -67,6 +68,11 @@ ADJUSTMENTS: dict[str, str] = {
     "exact_duplicate": "A row identical in every column to an earlier row of the same file "
     "(one record sent twice): the first is loaded, the copy is merged into it and counted "
     "as merged, not rejected.",
+    "school_from_records": "An enrollment spell sent without its school: if the student's "
+    "own records of that school year (attendance, incidents, tests, services and family "
+    "contacts dated inside the spell; course marks and activities of the year), leaving out "
+    "schools where the student has another spell that year, name exactly one school, the "
+    "spell loads with it; otherwise it is rejected (required).",
     "exit_after_school_year": "An enrollment's exit date after the last day of its school "
     "year (30 June), such as an exit typed into the next year: the spell loads ending on "
     "the school year's last day; the date sent is recorded.",
@@ -282,7 +288,14 @@ INSIDE_ENROLLMENT: tuple[tuple[str, str | None], ...] = (
     ("attendance_events", "event_date"),
     ("discipline_incidents", "incident_date"),
     ("course_grades", None),
+    ("assessments", None),
+    ("program_services", None),
+    ("extracurricular_participation", None),
+    ("parent_contacts", None),
 )
+
+# Yearly rows without a school that must belong to a student enrolled that school year.
+ENROLLED_IN_YEAR: tuple[str, ...] = ("student_characteristics",)
 
 # Attendance only on the school's instructional days.
 INSTRUCTIONAL_DAY: tuple[tuple[str, str], ...] = (("attendance_events", "event_date"),)
@@ -309,7 +322,7 @@ LOAD_ORDER: tuple[str, ...] = (
 def depends_on(table: str) -> set[str]:
     """Tables whose valid rows ``table``'s checks read."""
     deps = {ref for _, ref, _ in contract.table(table).references}
-    if any(t == table for t, _ in INSIDE_ENROLLMENT):
+    if any(t == table for t, _ in INSIDE_ENROLLMENT) or table in ENROLLED_IN_YEAR:
         deps.add("enrollments")
     if any(t == table for t, _ in INSTRUCTIONAL_DAY):
         deps.add("calendar_days")

@@ -125,6 +125,21 @@ def _grade_span_checks(table: contract.Table) -> list[SetCheck]:
 
 def _enrollment_checks(table: contract.Table) -> list[SetCheck]:
     found = []
+    if table.name in rules.ENROLLED_IN_YEAR:
+        years = (
+            f"LEFT JOIN (SELECT DISTINCT student_id, school_year FROM {SPELLS}) AS e "
+            "ON e.student_id = r.student_id AND e.school_year = r.school_year"
+        )
+        found.append(
+            SetCheck(
+                "outside_enrollment",
+                "school_year",
+                ("school_year",),
+                years,
+                "e.student_id IS NULL",
+                lit("the student has no enrollment this school year"),
+            )
+        )
     for t, col in rules.INSIDE_ENROLLMENT:
         if t != table.name:
             continue
