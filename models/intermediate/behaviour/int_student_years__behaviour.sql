@@ -108,7 +108,8 @@ final as (
             {{ if_known('coverage.behaviour_data_status', expression) }} as {{ column }},
         {%- endfor %}
         counted.highest_behavior_severity,
-        counted.latest_incident_date
+        counted.latest_incident_date,
+        coverage.behaviour_data_status
     from student_years
     left join coverage
         on

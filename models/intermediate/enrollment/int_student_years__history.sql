@@ -174,6 +174,7 @@ final as (
             {{ if_known('coverage.services_data_status', expression) }} as {{ column }},
         {%- endfor %}
         earlier_services.earlier_highest_mtss_tier as highest_mtss_tier_earlier_years,
+        coverage.services_data_status,
         -- earlier years' services: unknown when this year's are (the table is absent)
         {{ if_known(
             'coverage.services_data_status',

@@ -59,11 +59,15 @@ flagged as (
         {{ flag_if_known(
             'course_performance_data_status', 'year_gpa < ' ~ var('low_gpa_threshold')
         ) }} as flag_low_gpa,
-        {{ flag_if_known(
-            'course_performance_data_status',
-            'coalesce(not is_on_track_for_graduation, false) '
-            ~ 'or coalesce(not is_chicago_on_track, false)'
-        ) }} as flag_off_track,
+        -- credits unknown (marks absent this year or in an earlier high-school year)
+        case
+            when cumulative_high_school_credits is null then null
+            else {{ flag_if_known(
+                'course_performance_data_status',
+                'coalesce(not is_on_track_for_graduation, false) '
+                ~ 'or coalesce(not is_chicago_on_track, false)'
+            ) }}
+        end as flag_off_track,
         {{ flag_if_known('behaviour_data_status', 'out_of_school_suspensions > 0') }}
             as flag_behaviour,
         coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
