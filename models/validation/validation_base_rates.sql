@@ -90,8 +90,8 @@ pooled as (
         measures.benchmark_school_year,
         min(district_rates.school_year) as district_first_school_year,
         max(district_rates.school_year) as district_last_school_year,
-        sum(district_rates.students) as district_students,
-        sum(district_rates.events) as district_events
+        cast(sum(district_rates.students) as {{ dbt.type_bigint() }}) as district_students,
+        cast(sum(district_rates.events) as {{ dbt.type_bigint() }}) as district_events
     from measures
     inner join district_rates
         on

@@ -60,7 +60,10 @@ chronic_absence_rates as (
         {{ dbt.concat(["'chronic_absence__'", 'definition_id', "'__all'"]) }} as district_measure,
         school_year,
         count(*) as students,
-        sum(case when is_chronically_absent then 1 else 0 end) as events
+        cast(
+            sum(case when is_chronically_absent then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events
     from chronic_absence
     group by definition_id, school_year
     union all
@@ -69,7 +72,10 @@ chronic_absence_rates as (
             as district_measure,
         school_year,
         count(*) as students,
-        sum(case when is_chronically_absent then 1 else 0 end) as events
+        cast(
+            sum(case when is_chronically_absent then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events
     from chronic_absence
     group by definition_id, grade_band, school_year
 ),
@@ -119,7 +125,7 @@ share_rates as (
         district_measure,
         school_year,
         count(*) as students,
-        sum(case when is_event then 1 else 0 end) as events
+        cast(sum(case when is_event then 1 else 0 end) as {{ dbt.type_bigint() }}) as events
     from share_flags
     where is_event is not null
     group by district_measure, school_year
@@ -135,7 +141,10 @@ proficiency_rates as (
         ]) }} as district_measure,
         assessments.school_year,
         count(*) as students,
-        sum(case when assessments.is_proficient then 1 else 0 end) as events
+        cast(
+            sum(case when assessments.is_proficient then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events
     from assessments
     inner join complete_years
         on assessments.school_year = complete_years.school_year
@@ -235,7 +244,10 @@ acgr_rates as (
         district_measure,
         cohort_graduation_year as school_year,
         count(*) as students,
-        sum(case when graduated_on_time then 1 else 0 end) as events
+        cast(
+            sum(case when graduated_on_time then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events
     from cohort_groups
     group by district_measure, cohort_graduation_year
 ),
@@ -285,7 +297,10 @@ grade_3_reading_rates as (
         district_measure,
         school_year,
         count(*) as students,
-        sum(case when graduated_on_time then 0 else 1 end) as events
+        cast(
+            sum(case when graduated_on_time then 0 else 1 end)
+            as {{ dbt.type_bigint() }}
+        ) as events
     from grade_3_readers
     group by district_measure, school_year
 ),

@@ -132,9 +132,15 @@ flag_counts as (
         max(grade_band) as grade_band,
         max(test_school_years) as test_school_years,
         count(*) as students,
-        sum(case when is_adverse_outcome then 1 else 0 end) as events,
-        sum(case when is_flagged then 1 else 0 end) as flagged,
-        sum(case when is_flagged and is_adverse_outcome then 1 else 0 end) as true_positives
+        cast(
+            sum(case when is_adverse_outcome then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events,
+        cast(sum(case when is_flagged then 1 else 0 end) as {{ dbt.type_bigint() }}) as flagged,
+        cast(
+            sum(case when is_flagged and is_adverse_outcome then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as true_positives
     from flag_rows
     group by flag_name, grade_level
 ),
@@ -216,11 +222,14 @@ model_methods as (
         ]) }} as description,
         cast(null as integer) as literature_flag_id,
         count(*) as students,
-        sum(case when model_slices.is_adverse_outcome then 1 else 0 end) as events,
-        sum(
+        cast(
+            sum(case when model_slices.is_adverse_outcome then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as events,
+        cast(sum(
             case when model_slices.risk_probability >= thresholds.risk_threshold then 1 else 0 end
-        ) as flagged,
-        sum(
+        ) as {{ dbt.type_bigint() }}) as flagged,
+        cast(sum(
             case
                 when
                     model_slices.is_adverse_outcome
@@ -228,7 +237,7 @@ model_methods as (
                     then 1
                 else 0
             end
-        ) as true_positives
+        ) as {{ dbt.type_bigint() }}) as true_positives
     from model_slices
     cross join thresholds
     group by

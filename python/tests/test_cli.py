@@ -18,7 +18,7 @@ from k12ews.synth.district import District
     [
         (["generate", "--students", "-5"], "must not be negative"),
         (["generate", "--students", "ten"], "not a whole number"),
-        (["generate", "--students", "100"], "at least 260"),
+        (["generate", "--students", "12"], "at least 13"),
         (["generate", "--profile", "rural"], "invalid choice"),
         (["generate", "--years", "0"], "between 1 and 40"),
         (["generate", "--as-of-date", "2019-02-30"], "not a date"),

@@ -5,11 +5,12 @@ targeting strategies share one capacity and take whole schools and grades."""
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import plan, targeting
+from k12ews.ml import plan, schemas, targeting, typed
 
 SETTINGS = plan.PlanSettings()
 XWALK = pd.DataFrame(
@@ -561,3 +562,68 @@ def test_plan_and_comparison_survive_a_district_without_estimates_or_cohort():
     assert list(empty.columns) == list(targeting.SUMMARY_COLUMNS)
     rows = targeting.chosen_rows(**{**o, "oot": o["oot"].iloc[0:0]})
     assert rows.empty and "service" in rows.columns
+
+
+def _as_read_by_dbt(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` stored in DuckDB and read back, as a dbt Python model reads a ref."""
+    con = duckdb.connect()
+    try:
+        con.register("frame", frame)
+        return con.sql("select * from frame").df()
+    finally:
+        con.close()
+
+
+def _sql_types(frame: pd.DataFrame) -> dict[str, str]:
+    """The column types DuckDB gives ``frame`` when a dbt Python model returns it."""
+    rel = duckdb.connect().from_df(frame)
+    return {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+
+
+def test_comparison_without_a_cohort_says_why_with_the_tables_as_dbt_reads_them():
+    """Finding 6: a district with no out-of-time cohort (no graduation model trained: too
+    few years, one school year, 300 students over 3 years) read an empty BIGINT
+    grade_level, whose grade band came out int64 and crashed the merge with the estimates
+    (int64 vs str ``start_grade_band``), so ``dbt build`` failed."""
+    o = _oot()
+    empty_oot = _as_read_by_dbt(typed.empty(schemas.ML_OUT_OF_TIME_SCORES))
+    # a small district's effects: cells tried, none estimated
+    not_estimated = _effects().assign(is_estimated=False)
+    table = targeting.targeting_comparison(
+        **{**o, "oot": empty_oot, "effects": not_estimated}, settings=SETTINGS
+    )
+    assert table["strategy"].tolist() == list(targeting.STRATEGIES)
+    assert (table["status"] == "not_compared").all()
+    assert table["status_reason"].str.contains("no end-of-year graduation model").all()
+    assert (table["students_served"] == 0).all() and (table["capacity"] == 0).all()
+    assert _sql_types(table) == dict(schemas.ML_TARGETING_COMPARISON)
+
+
+def test_comparison_without_services_compares_what_it_can_and_says_why_not_by_benefit():
+    """Finding 6: a district without services has no effect estimates and no service
+    records; the strategies that need none are still compared."""
+    o = _oot()
+    no_services = o["services"].iloc[0:0]
+    no_effects = _as_read_by_dbt(typed.empty(schemas.ML_INTERVENTION_EFFECTS))
+    table = targeting.targeting_comparison(
+        **{**o, "services": no_services, "effects": no_effects}, settings=TARGETING
+    )
+    status = dict(zip(table["strategy"], table["status"], strict=True))
+    assert status == {
+        "students_by_benefit": "not_compared",
+        "students_by_risk": "compared",
+        "schools_by_rate": "compared",
+        "school_grades_by_rate": "compared",
+    }
+    by_benefit = table[table["strategy"] == "students_by_benefit"].iloc[0]
+    assert by_benefit["status_reason"] == targeting.NO_BENEFIT
+    assert by_benefit["students_served"] == 0
+    assert table.loc[table["status"] == "compared", "status_reason"].isna().all()
+    assert (table.loc[table["status"] == "compared", "students_served"] > 0).all()
+
+
+def test_plan_start_grade_band_is_text_also_with_no_student():
+    start = plan.next_start(
+        pd.Series([], dtype="int64"), pd.Series([], dtype="str"), pd.Series([], dtype="int64")
+    )
+    assert start["start_grade_band"].dtype == "str"

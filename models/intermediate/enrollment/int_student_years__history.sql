@@ -60,11 +60,11 @@ retentions as (
         grade_level,
         previous_grade_level,
         retention_step = 1 as is_repeating_grade,
-        sum(retention_step) over (
+        cast(sum(retention_step) over (
             partition by student_id
             order by school_year
             rows between unbounded preceding and current row
-        ) as times_retained
+        ) as {{ dbt.type_bigint() }}) as times_retained
     from grade_history
 ),
 
@@ -124,7 +124,10 @@ earlier_services as (
     select
         student_years.student_id,
         student_years.school_year,
-        sum(service_years.service_spells) as earlier_service_spells,
+        cast(
+            sum(service_years.service_spells)
+            as {{ dbt.type_bigint() }}
+        ) as earlier_service_spells,
         max(service_years.highest_mtss_tier) as earlier_highest_mtss_tier
     from student_years
     inner join service_years

@@ -97,9 +97,10 @@ year_transitions as (
     select
         student_id,
         school_year,
-        sum(mid_year_school_change) as mid_year_school_changes,
-        sum(year_start_school_change) as year_start_school_changes,
-        sum(district_reentry) as district_reentries
+        cast(sum(mid_year_school_change) as {{ dbt.type_bigint() }}) as mid_year_school_changes,
+        cast(sum(year_start_school_change) as {{ dbt.type_bigint() }})
+            as year_start_school_changes,
+        cast(sum(district_reentry) as {{ dbt.type_bigint() }}) as district_reentries
     from spell_transitions
     group by student_id, school_year
 ),
@@ -192,11 +193,11 @@ final as (
         mid_year_school_changes > 0 as has_mid_year_school_change,
         year_start_school_changes > 0 as has_school_change_at_year_start,
         school_changes_this_year,
-        sum(school_changes_this_year) over (
+        cast(sum(school_changes_this_year) over (
             partition by student_id
             order by school_year
             rows between unbounded preceding and current row
-        ) as cumulative_school_changes,
+        ) as {{ dbt.type_bigint() }}) as cumulative_school_changes,
         first_entry_date,
         first_instructional_date,
         instructional_days_before_entry,

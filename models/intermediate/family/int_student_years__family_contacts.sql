@@ -24,12 +24,18 @@ counted as (
         student_id,
         school_year,
         count(*) as family_contacts,
-        sum(case when contact_reason = 'attendance' then 1 else 0 end)
-            as attendance_family_contacts,
-        sum(case when contact_reason = 'academic' then 1 else 0 end)
-            as academic_family_contacts,
-        sum(case when contact_reason = 'behavior' then 1 else 0 end)
-            as behaviour_family_contacts,
+        cast(
+            sum(case when contact_reason = 'attendance' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as attendance_family_contacts,
+        cast(
+            sum(case when contact_reason = 'academic' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as academic_family_contacts,
+        cast(
+            sum(case when contact_reason = 'behavior' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as behaviour_family_contacts,
         max(contact_date) as latest_family_contact_date
     from known
     group by student_id, school_year

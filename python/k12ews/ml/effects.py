@@ -57,7 +57,7 @@ import pandas as pd
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import logistic
+from k12ews.ml import logistic, schemas, typed
 
 KEYS = ["student_id", "school_year", "start_quarter", "service"]
 
@@ -818,43 +818,8 @@ def sentence(
 
 # ---------------------------------------------------------------- the table
 
-OUTPUT_COLUMNS = [
-    "cell_id",
-    "cell_level",
-    "service",
-    "service_description",
-    "outcome",
-    "grade_band",
-    "start_grade",
-    "start_quarter",
-    "school_years",
-    "n_units",
-    "n_treated",
-    "n_controls",
-    "n_students",
-    "treated_adverse_rate",
-    "counterfactual_adverse_rate",
-    "effect",
-    "effect_se",
-    "ci_low",
-    "ci_high",
-    "effect_log_odds",
-    "control_adverse_rate",
-    "naive_effect",
-    "naive_se",
-    "naive_ci_low",
-    "naive_ci_high",
-    "fitted_units",
-    "propensity_clip",
-    "clipped_units",
-    "controls_outside_support",
-    "max_abs_smd_before",
-    "max_abs_smd_after",
-    "controls_effective_sample_size",
-    "is_estimated",
-    "reason",
-    "sentence",
-]
+# the table's columns, in order (schema: k12ews.ml.schemas.ML_INTERVENTION_EFFECTS)
+OUTPUT_COLUMNS = list(schemas.ML_INTERVENTION_EFFECTS)
 _ESTIMATE_FIELDS = [
     c for c in OUTPUT_COLUMNS if c in Estimate.__dataclass_fields__ and c != "n_units"
 ]
@@ -1146,7 +1111,7 @@ def intervention_effects(
     settings = settings or EffectSettings()
     descriptions = dict(service_descriptions or {})
     if risk_sets.empty:
-        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+        return typed.empty(schemas.ML_INTERVENTION_EFFECTS)
     data = _Data(risk_sets, labels, last_complete_school_year, settings)
     index = (
         pd.DataFrame({"band": data.band, "quarter": data.quarter, "service": data.service})
@@ -1219,13 +1184,4 @@ def intervention_effects(
         }
     )
     table = table.iloc[order.sort_values(list(order.columns), kind="mergesort").index]
-    table = table.reset_index(drop=True)
-    for c in (
-        "start_grade",
-        "start_quarter",
-        "fitted_units",
-        "clipped_units",
-        "controls_outside_support",
-    ):
-        table[c] = table[c].astype("Int64")
-    return table
+    return typed.coerce(table, schemas.ML_INTERVENTION_EFFECTS)

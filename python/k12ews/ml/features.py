@@ -134,8 +134,9 @@ def _flag(series: pd.Series) -> np.ndarray:
     )
 
 
-def design_frame(features: pd.DataFrame) -> pd.DataFrame:
-    """Every model input as a float column (NaN = missing), from ``ml_features`` rows."""
+def design_frame(features: pd.DataFrame, stand_ins: bool = True) -> pd.DataFrame:
+    """Every model input as a float column (NaN = missing), from ``ml_features`` rows.
+    ``stand_ins=False`` leaves a missing test level missing (what is on record)."""
     f = features
     out = pd.DataFrame(index=f.index)
     for name in ACTIONABLE:
@@ -146,7 +147,7 @@ def design_frame(features: pd.DataFrame) -> pd.DataFrame:
             out[name] = _flag(col)
         else:
             out[name] = pd.to_numeric(col, errors="coerce").astype(float)
-    for name in TEST_LEVELS:
+    for name in TEST_LEVELS if stand_ins else ():
         # No result is not evidence of a low one: a student new to the district in a year
         # without testing (spring 2020) has none. The middle of the four levels stands in,
         # and state_tests_missed_this_year carries the risk of a test missed while enrolled.

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import evaluate
+from k12ews.ml import evaluate, schemas, typed
 
 OUTCOME = "on_time_graduation"
 # The share of a grade flagged by the prior-year GPA baseline (as in ml_model_evaluation).
@@ -227,30 +227,7 @@ def by_then(rows: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     return out.drop(columns=["position"])
 
 
-COLUMNS: dict[str, str] = {
-    "method": "object",
-    "risk_threshold": "float64",
-    "grade_level": "int64",
-    "decision_point": "object",
-    "decision_point_order": "int64",
-    "test_school_years": "object",
-    "students": "Int64",
-    "non_graduates": "Int64",
-    "flagged": "Int64",
-    "true_positives": "Int64",
-    "precision": "float64",
-    "recall": "float64",
-    "panel_school_years": "object",
-    "panel_students": "Int64",
-    "panel_non_graduates": "Int64",
-    "panel_students_scored": "Int64",
-    "panel_flagged_by_then": "Int64",
-    "panel_identified_by_then": "Int64",
-    "panel_first_identified_here": "Int64",
-    "first_identified_here_share": "float64",
-    "first_identified_share": "float64",
-    "precision_by_then": "float64",
-}
+COLUMNS = schemas.ML_LEAD_TIME
 
 
 def _method_threshold(methods: pd.Series, high_threshold: float) -> pd.Series:
@@ -288,7 +265,7 @@ def lead_time(
     ]
     traj = trajectory[trajectory["outcome"] == OUTCOME]
     if oot.empty or traj.empty:
-        return _typed(pd.DataFrame())
+        return typed.empty(COLUMNS)
     baselines = baseline_flags(feats, settings)
     snap, methods = with_flags(oot, baselines, oot["risk_tier"] == "High", settings)
     rows = panel(oot, traj)
@@ -303,25 +280,10 @@ def lead_time(
         key=lambda s: s.map(order) if s.name == "method" else s,
         ignore_index=True,
     )
-    return _typed(out)
+    return typed.coerce(out, COLUMNS)
 
 
-STATEMENT_COLUMNS: dict[str, str] = {
-    "by_end_of_grade": "int64",
-    "min_precision": "float64",
-    "method": "object",
-    "risk_threshold": "float64",
-    "share_identified": "float64",
-    "precision_by_then": "float64",
-    "non_graduates": "Int64",
-    "identified": "Int64",
-    "flagged": "Int64",
-    "high_tier_share_identified": "float64",
-    "high_tier_precision_by_then": "float64",
-    "methods_meeting_precision": "int64",
-    "panel_school_years": "object",
-    "statement": "object",
-}
+STATEMENT_COLUMNS = schemas.ML_LEAD_TIME_STATEMENT
 
 
 def _method_words(method: str, threshold: float) -> str:
@@ -398,8 +360,4 @@ def statements(frame: pd.DataFrame, settings: LeadTimeSettings) -> pd.DataFrame:
                 ),
             }
         )
-    return _typed(pd.DataFrame(rows), STATEMENT_COLUMNS)
-
-
-def _typed(frame: pd.DataFrame, columns: dict[str, str] = COLUMNS) -> pd.DataFrame:
-    return frame.reindex(columns=list(columns)).astype(columns)
+    return typed.coerce(pd.DataFrame(rows), STATEMENT_COLUMNS)

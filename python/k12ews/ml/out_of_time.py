@@ -19,25 +19,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, pipeline
+from k12ews.ml import evaluate, pipeline, schemas, typed
 
-COLUMNS: dict[str, str] = {
-    "model_id": "object",
-    "model_version": "object",
-    "grade_band": "object",
-    "outcome": "object",
-    "decision_point": "object",
-    "feature_set": "object",
-    "is_scoring_model": "bool",
-    "test_school_years": "object",
-    "student_id": "object",
-    "school_year": "int64",
-    "school_id": "Int64",
-    "grade_level": "Int64",
-    "is_adverse_outcome": "bool",
-    "risk_probability": "float64",
-    "risk_tier": "object",
-}
+COLUMNS = schemas.ML_OUT_OF_TIME_SCORES
 
 
 def model_cohort(row: dict[str, object], feats: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
@@ -80,8 +64,9 @@ def out_of_time_scores(
         parts = [
             model_cohort(r.to_dict(), feats, labels) for _, r in pipeline.trained(reg).iterrows()
         ]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    frame = frame.reindex(columns=list(COLUMNS))
-    return frame.astype(COLUMNS).sort_values(
-        ["model_id", "school_year", "student_id"], kind="stable", ignore_index=True
+    if not parts:
+        return typed.empty(COLUMNS)
+    frame = pd.concat(parts, ignore_index=True).sort_values(
+        ["model_id", "school_year", "student_id"], kind="stable"
     )
+    return typed.coerce(frame, COLUMNS)

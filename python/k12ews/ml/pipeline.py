@@ -22,7 +22,7 @@ import pandas as pd
 import sklearn
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, features, registry, sentences, splits, train
+from k12ews.ml import evaluate, features, registry, schemas, sentences, splits, train, typed
 from k12ews.ml.explain import AdditiveExplainer
 
 FEATURE_SETS = ("actionable", "with_student_characteristics")
@@ -109,15 +109,32 @@ def _with_labels(rows: pd.DataFrame, labels: pd.DataFrame, outcome: str) -> pd.D
     return out
 
 
-def _informative(x: np.ndarray, names: list[str]) -> list[int]:
-    """Columns with at least two distinct values among the training rows."""
-    keep = []
-    for i in range(len(names)):
+# A model needs at least this many students with each outcome (adverse and not) in its
+# training cohort and in its validation cohort: fewer cannot choose a candidate or fit a
+# calibration (a tiny district's, or one outcome only).
+MIN_STUDENTS_PER_OUTCOME = 5
+NO_KNOWN_VALUE = "no known value in the training rows"
+ONE_VALUE = "one value only in the training rows"
+
+
+def _outcome_counts(y: np.ndarray) -> list[int]:
+    return [int((y == 1).sum()), int((y == 0).sum())]
+
+
+def _not_informative(x: np.ndarray, known: np.ndarray, names: list[str]) -> dict[str, str]:
+    """The columns a model cannot learn from, each with the reason: no value on record in
+    the training rows (``known``: the values before any stand-in, e.g. a whole indicator
+    unknown because the district's export has no such table), or the same value in all of
+    them. Such a column is left out of the model, so no score rests on a stand-in value."""
+    out = {}
+    for i, name in enumerate(names):
+        if not known[:, i].any():
+            out[name] = NO_KNOWN_VALUE
+            continue
         col = x[:, i]
-        col = col[~np.isnan(col)]
-        if len(np.unique(col)) >= 2:
-            keep.append(i)
-    return keep
+        if len(np.unique(col[~np.isnan(col)])) < 2:
+            out[name] = ONE_VALUE
+    return out
 
 
 def _json(obj: object) -> str:
@@ -174,6 +191,8 @@ def _train_all(
 ) -> pd.DataFrame:
     feats = _indexed(feats)
     design_all = features.design_frame(feats)
+    # which values are on record, before the stand-ins for a missing test level
+    known_all = features.design_frame(feats, stand_ins=False).notna()
     rows_out: list[dict[str, object]] = []
     for outcome, bands in features.OUTCOME_BANDS.items():
         for band in bands:
@@ -195,111 +214,21 @@ def _train_all(
                         "is_scoring_model": feature_set == settings.scoring_feature_set,
                         "as_of_date": as_of_date,
                     }
-                    result = _train_one(rows, design_all, base, feature_set, settings, chosen)
+                    result = _train_one(
+                        rows, (design_all, known_all), base, feature_set, settings, chosen
+                    )
                     if feature_set == FEATURE_SETS[0] and isinstance(result, tuple):
                         chosen = result[1]
                     rows_out.append(result[0] if isinstance(result, tuple) else result)
-    return _typed(pd.DataFrame(rows_out), REGISTRY_COLUMNS)
+    return typed.coerce(pd.DataFrame(rows_out), REGISTRY_COLUMNS)
 
 
-REGISTRY_COLUMNS: dict[str, str] = {
-    "model_id": "object",
-    "grade_band": "object",
-    "outcome": "object",
-    "decision_point": "object",
-    "feature_set": "object",
-    "is_scoring_model": "bool",
-    "as_of_date": "object",
-    "status": "object",
-    "status_reason": "object",
-    "model_version": "object",
-    "train_school_years": "object",
-    "validation_school_years": "object",
-    "test_school_years": "object",
-    "train_students": "Int64",
-    "validation_students": "Int64",
-    "test_students": "Int64",
-    "train_event_rate": "float64",
-    "test_event_rate": "float64",
-    "features": "object",
-    "candidate": "object",
-    "hyper_parameters": "object",
-    "candidates_considered": "object",
-    "platt_slope": "float64",
-    "platt_intercept": "float64",
-    "explainer": "object",
-    "test_roc_auc": "float64",
-    "test_pr_auc": "float64",
-    "test_brier_score": "float64",
-    "test_calibration_error": "float64",
-    "test_metrics": "object",
-    "tier_thresholds": "object",
-    "tier_meanings": "object",
-    "feature_importance": "object",
-    "shuffled_training_labels": "boolean",
-    "seed": "Int64",
-    "serialization": "object",
-    "sklearn_version": "object",
-    "model_bytes": "object",
-}
-
-IMPORTANCE_COLUMNS: dict[str, str] = {
-    "model_id": "object",
-    "model_version": "object",
-    "grade_band": "object",
-    "outcome": "object",
-    "decision_point": "object",
-    "feature_set": "object",
-    "feature": "object",
-    "feature_group": "object",
-    "mean_absolute_contribution": "float64",
-    "share_of_total": "float64",
-    "mean_contribution": "float64",
-    "rank": "Int64",
-}
-
-_METRIC_COLUMNS = [
-    "students",
-    "events",
-    "roc_auc",
-    "pr_auc",
-    "brier_score",
-    "calibration_error",
-    *[f"{k}_at_top_{round(s * 100)}pct" for s in evaluate.SHARES for k in ("precision", "recall")],
-    "flag_rate",
-    "precision",
-    "sensitivity",
-    "specificity",
-    "false_positive_rate",
-    "false_negative_rate",
-    "model_roc_auc_same_students",
-    "model_precision_at_top_10pct_same_students",
-]
-
-EVALUATION_COLUMNS: dict[str, str] = {
-    "model_id": "object",
-    "model_version": "object",
-    "grade_band": "object",
-    "outcome": "object",
-    "decision_point": "object",
-    "feature_set": "object",
-    "is_scoring_model": "bool",
-    "test_school_years": "object",
-    "evaluation_slice": "object",
-    "method": "object",
-    "group_type": "object",
-    "group_value": "object",
-    **dict.fromkeys(_METRIC_COLUMNS, "float64"),
-}
-
-
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """The frame with exactly these columns in this order, typed even when empty (so a
-    district with too little history still gets every table, with no rows)."""
-    out = frame.reindex(columns=list(columns))
-    if out.empty:
-        return out.astype(columns)
-    return out
+# The tables' schemas (k12ews.ml.schemas), under the names this module has always used.
+REGISTRY_COLUMNS = schemas.ML_MODEL_REGISTRY
+IMPORTANCE_COLUMNS = schemas.ML_FEATURE_IMPORTANCE
+EVALUATION_COLUMNS = schemas.ML_MODEL_EVALUATION
+SCORE_COLUMNS = schemas.ML_RISK_SCORES
+EXPLANATION_COLUMNS = schemas.ML_RISK_EXPLANATIONS
 
 
 def _indexed(feats: pd.DataFrame) -> pd.DataFrame:
@@ -315,7 +244,7 @@ def _design(rows: pd.DataFrame, design_all: pd.DataFrame, names: list[str]) -> n
 
 def _train_one(
     rows: pd.DataFrame,
-    design_all: pd.DataFrame,
+    design: tuple[pd.DataFrame, pd.DataFrame],
     base: dict[str, object],
     feature_set: str,
     settings: Settings,
@@ -337,10 +266,16 @@ def _train_one(
     candidate_names = features.feature_names(
         band, outcome, include_characteristics=feature_set == FEATURE_SETS[1]
     )
+    design_all, known_all = design
     x_all = _design(rows, design_all, candidate_names)
-    keep = _informative(x_all[tr.to_numpy()], candidate_names)
+    known_tr = _design(rows, known_all, candidate_names)[tr.to_numpy()] > 0
+    not_used = _not_informative(x_all[tr.to_numpy()], known_tr, candidate_names)
+    keep = [i for i, n in enumerate(candidate_names) if n not in not_used]
     names = [candidate_names[i] for i in keep]
     x_all = x_all[:, keep]
+    base = {**base, "features_not_used": _json(not_used)}
+    if not names:
+        return _not_trained(base, "no indicator has two or more known values in the training rows")
     y_learn = y.copy()
     if settings.shuffle_training_labels:
         rng = np.random.default_rng(settings.seed)
@@ -348,8 +283,12 @@ def _train_one(
         y_learn[learn] = rng.permutation(y_learn[learn])
     x_tr, y_tr = x_all[tr.to_numpy()], y_learn[tr.to_numpy()]
     x_va, y_va = x_all[va.to_numpy()], y_learn[va.to_numpy()]
-    if len(np.unique(y_tr)) < 2 or len(np.unique(y_va)) < 2:
-        return _not_trained(base, "training or validation cohort has only one outcome")
+    if min(_outcome_counts(y_tr) + _outcome_counts(y_va)) < MIN_STUDENTS_PER_OUTCOME:
+        return _not_trained(
+            base,
+            f"fewer than {MIN_STUDENTS_PER_OUTCOME} students with each outcome in the training "
+            "or validation cohort",
+        )
     pooled = outcome in POOLED_LEVEL_OUTCOMES
     if chosen is None:
         model = train.choose_and_calibrate(
@@ -474,6 +413,8 @@ def _current_rows(
 def _scored(
     reg: pd.DataFrame, feats: pd.DataFrame, decision_points: pd.DataFrame
 ) -> list[tuple[LoadedModel, pd.DataFrame, np.ndarray, bool]]:
+    if feats.empty:  # no student year on record: nothing to score
+        return []
     rows, _, dp, complete = _current_rows(feats, decision_points)
     out = []
     for _, r in trained(reg).iterrows():
@@ -522,39 +463,15 @@ def score_current(
             )
         )
     if not parts:
-        return _empty_scores()
+        return typed.empty(SCORE_COLUMNS)
     scores = pd.concat(parts, ignore_index=True)
     grp = scores.groupby(["outcome", "school_id", "grade_level"], sort=False)["risk_probability"]
     scores["rank_in_school_grade"] = grp.rank(method="min", ascending=False).astype(int)
     scores["students_in_school_grade"] = grp.transform("size").astype(int)
-    return scores.sort_values(
+    scores = scores.sort_values(
         ["outcome", "school_id", "grade_level", "rank_in_school_grade", "student_id"]
-    ).reset_index(drop=True)
-
-
-def _empty_scores() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "student_id": pd.Series(dtype=str),
-            "school_year": pd.Series(dtype=int),
-            "decision_point": pd.Series(dtype=str),
-            "decision_date": pd.Series(dtype="datetime64[ns]"),
-            "is_decision_point_complete": pd.Series(dtype=bool),
-            "school_id": pd.Series(dtype=int),
-            "grade_level": pd.Series(dtype=int),
-            "grade_band": pd.Series(dtype=str),
-            "outcome": pd.Series(dtype=str),
-            "risk_probability": pd.Series(dtype=float),
-            "risk_log_odds": pd.Series(dtype=float),
-            "base_log_odds": pd.Series(dtype=float),
-            "risk_tier": pd.Series(dtype=str),
-            "tier_meaning": pd.Series(dtype=str),
-            "model_id": pd.Series(dtype=str),
-            "model_version": pd.Series(dtype=str),
-            "rank_in_school_grade": pd.Series(dtype=int),
-            "students_in_school_grade": pd.Series(dtype=int),
-        }
     )
+    return typed.coerce(scores, SCORE_COLUMNS)
 
 
 def explain_current(
@@ -605,28 +522,8 @@ def explain_current(
         ]
         parts.append(frame)
     if not parts:
-        return pd.DataFrame(
-            columns=[
-                "student_id",
-                "school_year",
-                "outcome",
-                "model_id",
-                "model_version",
-                "feature",
-                "feature_group",
-                "feature_value",
-                "contribution",
-                "direction",
-                "rank_raising",
-                "rank_lowering",
-                "is_top_factor",
-                "sentence",
-            ]
-        )
-    out = pd.concat(parts, ignore_index=True)
-    for c in ("rank_raising", "rank_lowering"):
-        out[c] = out[c].astype("Int64")
-    return out
+        return typed.empty(EXPLANATION_COLUMNS)
+    return typed.coerce(pd.concat(parts, ignore_index=True), EXPLANATION_COLUMNS)
 
 
 def feature_importance(reg: pd.DataFrame) -> pd.DataFrame:
@@ -644,7 +541,7 @@ def feature_importance(reg: pd.DataFrame) -> pd.DataFrame:
                     **item,
                 }
             )
-    return _typed(pd.DataFrame(rows), IMPORTANCE_COLUMNS)
+    return typed.coerce(pd.DataFrame(rows), IMPORTANCE_COLUMNS)
 
 
 GROUPS = {
@@ -758,4 +655,4 @@ def evaluate_registry(
                         "model_precision_at_top_10pct_same_students": float("nan"),
                     }
                 )
-    return _typed(pd.DataFrame(out), EVALUATION_COLUMNS)
+    return typed.coerce(pd.DataFrame(out), EVALUATION_COLUMNS)

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import usual_care
+from k12ews.ml import schemas, typed, usual_care
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"
@@ -291,7 +291,7 @@ def next_start(
             "start_school_year": school_year.astype(int) + after_year.astype(int),
             "start_quarter": np.where(after_year, 1, order + 1).astype(int),
             "start_grade": start_grade,
-            "start_grade_band": start_grade.map(grade_band),
+            "start_grade_band": start_grade.map(grade_band).astype("str"),
         },
         index=school_year.index,
     )
@@ -507,44 +507,7 @@ def top_reasons(explanations: pd.DataFrame, top: int) -> pd.DataFrame:
 
 # --- the plan -------------------------------------------------------------------------------
 
-PLAN_COLUMNS = {
-    "student_id": "string",
-    "school_year": "int64",
-    "decision_point": "string",
-    "decision_date": "datetime64[us]",
-    "school_id": "int64",
-    "grade_level": "int64",
-    "grade_band": "string",
-    "outcome": "string",
-    "model_id": "string",
-    "school_enrolled_students": "int64",
-    "school_capacity": "int64",
-    "plan_rank": "int64",
-    "risk_rank_in_school": "int64",
-    "is_within_capacity_by_risk": "bool",
-    "risk_probability": "float64",
-    "risk_tier": "string",
-    "suggested_service": "string",
-    "service_description": "string",
-    "service_domain": "string",
-    "start_school_year": "int64",
-    "start_quarter": "int64",
-    "expected_benefit_points": "float64",
-    "chance_started_anyway": "float64",
-    "added_benefit_points": "float64",
-    "risk_if_served": "float64",
-    "estimated_effect_points": "float64",
-    "effect_ci_low_points": "float64",
-    "effect_ci_high_points": "float64",
-    "effect_log_odds": "float64",
-    "effect_start_quarter": "Int64",
-    "effect_n_treated": "Int64",
-    "effect_key": "string",
-    "helpful_services_count": "int64",
-    "helpful_services_open": "string",
-    "top_reasons": "string",
-    "why_this_service": "string",
-}
+PLAN_COLUMNS = schemas.EWS_INTERVENTION_PLAN
 
 
 def plan_students(
@@ -580,7 +543,7 @@ def build_plan(
     decision points) or only the scored points (then no risk sets are needed);
     ``risk_sets``: ml_service_risk_sets (``usual_care.RISK_SET_COLUMNS``)."""
     if scores.empty:
-        return _typed(pd.DataFrame(columns=list(PLAN_COLUMNS)))
+        return typed.empty(PLAN_COLUMNS)
     students = plan_students(scores, feats, student_years, as_of_date)
     caps = capacities(students, ["school_id"], settings)
     students = students.merge(caps, on="school_id")
@@ -619,14 +582,4 @@ def build_plan(
     p["effect_ci_low_points"] = 100 * p["effect_ci_low"]
     p["effect_ci_high_points"] = 100 * p["effect_ci_high"]
     p = p.sort_values(["school_id", "plan_rank"])
-    return _typed(p[list(PLAN_COLUMNS)])
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for col, dtype in PLAN_COLUMNS.items():
-        if dtype.startswith("datetime"):
-            out[col] = pd.to_datetime(out[col]).astype(dtype)
-        else:
-            out[col] = out[col].astype(dtype)
-    return out
+    return typed.coerce(p, PLAN_COLUMNS)

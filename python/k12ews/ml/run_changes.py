@@ -18,37 +18,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import features, pipeline, trajectories
+from k12ews.ml import features, pipeline, schemas, trajectories, typed
 
-COLUMNS: dict[str, str] = {
-    "student_id": "object",
-    "school_year": "int64",
-    "outcome": "object",
-    "as_of_date": "datetime64[us]",
-    "previous_as_of_date": "datetime64[us]",
-    "school_id": "Int64",
-    "grade_level": "int64",
-    "grade_band": "object",
-    "decision_point": "object",
-    "previous_school_year": "int64",
-    "previous_decision_point": "object",
-    "previous_risk_tier": "object",
-    "risk_tier": "object",
-    "previous_risk_probability": "float64",
-    "risk_probability": "float64",
-    "risk_probability_change": "float64",
-    "risk_log_odds_change": "float64",
-    "record_log_odds_change": "float64",
-    "is_tier_rise": "bool",
-    "indicator_that_moved": "object",
-    "indicator_feature_group": "object",
-    "indicator_contribution_change": "float64",
-    "indicator_sentence": "object",
-    "tier_meaning": "object",
-    "model_id": "object",
-    "model_version": "object",
-    "previous_model_version": "object",
-}
+COLUMNS = schemas.ML_RISK_RUN_CHANGES
 
 _PAIR = ["student_id", "outcome"]
 
@@ -122,7 +94,7 @@ def changes_since_previous_run(
     """One row per student x school year x outcome scored in both latest runs."""
     pairs = run_pairs(score_history)
     if pairs.empty:
-        return _typed(pairs)
+        return typed.coerce(pairs, COLUMNS)
     for c in ("indicator_that_moved", "indicator_feature_group", "indicator_sentence"):
         pairs[c] = pd.Series(None, index=pairs.index, dtype="object")
     pairs["indicator_contribution_change"] = np.nan
@@ -163,8 +135,4 @@ def changes_since_previous_run(
                     keys["student_id"], keys["outcome"], names, moved, strict=True
                 )
             ]
-    return _typed(pairs)
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.reindex(columns=list(COLUMNS)).astype(COLUMNS)
+    return typed.coerce(pairs, COLUMNS)

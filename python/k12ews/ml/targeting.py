@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from k12ews.ml import plan
+from k12ews.ml import plan, schemas, typed
 
 OUTCOME = plan.GRADUATION
 BANDS = ("middle", "high")
@@ -169,8 +169,10 @@ def _cohort_with_service(
     settings: plan.PlanSettings,
     risk_sets: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    chances = None if risk_sets is None else plan.usual_care_chances(risk_sets, feats)
     students = cohort(oot, feats, student_years, decision_points)
+    if students.empty:  # nothing to set a service against (targeting_comparison says why)
+        return students.assign(service=None, benefit=0.0, added_benefit=0.0)
+    chances = None if risk_sets is None else plan.usual_care_chances(risk_sets, feats)
     return with_best_service(students, services, xwalk, effects, settings, chances)
 
 
@@ -221,22 +223,7 @@ def _years(s: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-SUMMARY_COLUMNS = {
-    "strategy": "string",
-    "strategy_description": "string",
-    "cohort_school_years": "string",
-    "cohort_students": "int64",
-    "cohort_non_graduates": "int64",
-    "capacity": "int64",
-    "units_served": "int64",
-    "students_served": "int64",
-    "students_served_with_a_service": "int64",
-    "mean_risk_served": "float64",
-    "expected_non_graduations_prevented": "float64",
-    "non_graduates_served": "int64",
-    "observed_non_graduation_rate_served": "float64",
-    "share_of_non_graduates_reached": "float64",
-}
+SUMMARY_COLUMNS = schemas.ML_TARGETING_COMPARISON
 
 
 def compare(
@@ -272,8 +259,7 @@ def compare(
                 "share_of_non_graduates_reached": ng / total_ng if total_ng else float("nan"),
             }
         )
-    out = pd.DataFrame(rows)
-    return out.astype(SUMMARY_COLUMNS)
+    return typed.coerce(pd.DataFrame(rows), SUMMARY_COLUMNS)
 
 
 def targeting_comparison(
@@ -287,8 +273,68 @@ def targeting_comparison(
     settings: plan.PlanSettings,
     risk_sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The comparison table (ml_targeting_comparison)."""
+    """The comparison table (ml_targeting_comparison): a row per strategy, always, with
+    ``status`` compared or not_compared and, when not compared, ``status_reason``."""
     s = _cohort_with_service(
         oot, feats, student_years, decision_points, services, xwalk, effects, settings, risk_sets
     )
-    return compare(s, choose(s, settings), settings)
+    if s.empty:
+        return not_compared(_no_cohort_reason(oot))
+    out = compare(s, choose(s, settings), settings).assign(status=COMPARED)
+    if not (s["added_benefit"] > 0).any():
+        by_benefit = out["strategy"] == "students_by_benefit"
+        out.loc[by_benefit, "status"] = NOT_COMPARED
+        out.loc[by_benefit, "status_reason"] = NO_BENEFIT
+    return typed.coerce(out, SUMMARY_COLUMNS)
+
+
+COMPARED, NOT_COMPARED = "compared", "not_compared"
+NO_BENEFIT = (
+    "no student of the cohort has a service that fits and clearly lowers the risk of not "
+    "graduating (ml_intervention_effects: no service, or no estimate whose interval lies "
+    "below zero), so there is no benefit to rank by"
+)
+
+
+def _no_cohort_reason(oot: pd.DataFrame) -> str:
+    graduation = oot[
+        (oot["outcome"] == OUTCOME)
+        & (oot["decision_point"] == DECISION_POINT)
+        & oot["is_scoring_model"].astype(bool)
+    ]
+    if graduation.empty:
+        return (
+            "no out-of-time cohort: no end-of-year graduation model was trained "
+            "(ml_model_registry.status_reason says why)"
+        )
+    return (
+        f"no student of the graduation models' out-of-time cohort is in grades 6-{LAST_GRADE - 1}"
+    )
+
+
+def not_compared(reason: str) -> pd.DataFrame:
+    """A row per strategy, nothing served, with the reason nothing could be compared."""
+    rows = [
+        {
+            "strategy": name,
+            "strategy_description": desc,
+            "cohort_school_years": "",
+            **dict.fromkeys(
+                (
+                    "cohort_students",
+                    "cohort_non_graduates",
+                    "capacity",
+                    "units_served",
+                    "students_served",
+                    "students_served_with_a_service",
+                    "non_graduates_served",
+                ),
+                0,
+            ),
+            "expected_non_graduations_prevented": 0.0,
+            "status": NOT_COMPARED,
+            "status_reason": reason,
+        }
+        for name, desc in STRATEGIES.items()
+    ]
+    return typed.coerce(pd.DataFrame(rows), SUMMARY_COLUMNS)

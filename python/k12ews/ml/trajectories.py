@@ -41,42 +41,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, features, pipeline, sentences, train
+from k12ews.ml import evaluate, features, pipeline, schemas, sentences, train, typed
 
 TIER_RANK: dict[str, int] = {"Low": 0, "Moderate": 1, "High": 2}
 
-COLUMNS: dict[str, str] = {
-    "student_id": "object",
-    "school_year": "int64",
-    "decision_point": "object",
-    "decision_point_order": "int64",
-    "decision_date": "datetime64[us]",
-    "is_decision_point_complete": "bool",
-    "school_id": "Int64",
-    "grade_level": "int64",
-    "grade_band": "object",
-    "outcome": "object",
-    "model_id": "object",
-    "model_version": "object",
-    "data_role": "object",
-    "is_adverse_outcome": "boolean",
-    "risk_probability": "float64",
-    "risk_log_odds": "float64",
-    "base_log_odds": "float64",
-    "risk_tier": "object",
-    "previous_school_year": "Int64",
-    "previous_decision_point": "object",
-    "previous_risk_probability": "float64",
-    "previous_risk_tier": "object",
-    "risk_probability_change": "float64",
-    "risk_log_odds_change": "float64",
-    "record_log_odds_change": "float64",
-    "is_tier_rise": "bool",
-    "indicator_that_moved": "object",
-    "indicator_feature_group": "object",
-    "indicator_contribution_change": "float64",
-    "indicator_sentence": "object",
-}
+COLUMNS = schemas.ML_RISK_TRAJECTORIES
 
 _KEY = ["outcome", "student_id", "school_year", "decision_point_order"]
 
@@ -288,7 +257,7 @@ def risk_trajectories(
     indicator that moved."""
     models = _scoring_models(reg)
     if feats.empty or not models:
-        return _typed(pd.DataFrame())
+        return typed.empty(COLUMNS)
     rows = reached_rows(feats, decision_points)
     rows["row_id"] = np.arange(len(rows))
     design = features.design_frame(rows)
@@ -297,9 +266,4 @@ def risk_trajectories(
         scores = _score(models, rows, design)
         trajectory = link_previous(scores)
         trajectory = moved_indicators(trajectory, models, design, rows)
-    return _typed(_labelled(trajectory, labels))
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reindex(columns=list(COLUMNS))
-    return out.astype(COLUMNS)
+    return typed.coerce(_labelled(trajectory, labels), COLUMNS)

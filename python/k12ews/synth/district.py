@@ -64,6 +64,9 @@ class ServiceOverride:
     force: bool
 
 
+MIN_STUDENTS = 13
+
+
 @dataclass(frozen=True)
 class GenerateConfig:
     students: int = 10_000
@@ -74,8 +77,13 @@ class GenerateConfig:
     as_of_date: dt.date | None = None
 
     def __post_init__(self) -> None:
-        if self.students < 260:
-            raise ValueError(f"--students must be at least 260 (20 a grade), got {self.students}")
+        # One student a grade (K-12) at least: a tiny district generates, and is what the
+        # partial-district builds check the warehouse and the risk models survive
+        # (python/tests/test_partial_districts.py); realism needs thousands.
+        if self.students < MIN_STUDENTS:
+            raise ValueError(
+                f"--students must be at least {MIN_STUDENTS} (one a grade), got {self.students}"
+            )
         if not 1 <= self.years <= 40:
             raise ValueError(f"--years must be between 1 and 40, got {self.years}")
         if not 1990 <= self.first_year <= 2100:
