@@ -1,0 +1,162 @@
+"""The messy export of the default district, loaded in quarantine mode, gives the marts of
+the clean build back: the bars of the messy-export issue.
+
+`k12ews export --messy` writes the default district the way real SIS extracts arrive
+(docs/messy_exports.md: transfer overlaps of 1-10 days, exits pre-filled to the year's
+end and typed into the next year, exact duplicate rows, spells without a school, one
+school that stopped sending attendance 28 days before the as-of date, other code
+spellings); the load resolves what its rules can, and the SQL layer is built on it.
+The clean build is the shared default district (``national_built``).
+
+- At least 98% of the clean build's student-years with a mid-year move keep it.
+- Chronic absence by school and year is within 0.5 points of the clean build wherever
+  the messy export still carries the school-year's attendance in full. The school-year
+  whose attendance the export stopped is reported partial, with the date it counts to,
+  and its days after that date are not counted present: the clean build's rate over
+  a longer window cannot be recovered by an honest warehouse (its difference is
+  printed, not bounded).
+- No student-year is flagged on an indicator whose data is absent for it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_runner import run_dbt
+
+from k12ews.load import load_folder
+from k12ews.messy import MANIFEST, export_messy
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = "2026-12-01"
+MOVES_KEPT = 0.98
+CHRONIC_POINTS = 0.005
+
+
+@pytest.fixture(scope="module")
+def messy(national_built: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    work = tmp_path_factory.mktemp("messy_default")
+    folder = work / "files"
+    export_messy(national_built, folder, "csv")
+    db = work / "warehouse.duckdb"
+    result = load_folder(folder, db, "quarantine", project_dir=REPO)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_merged
+    proc = run_dbt(
+        db, work, "build", "--selector", "sql_layer", "--exclude-resource-type", "unit_test"
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    manifest = json.loads((folder / MANIFEST).read_text())
+    return db, manifest
+
+
+def compare(clean: Path, messy: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(messy), read_only=True)
+    con.execute(f"attach '{clean}' as clean (read_only)")
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_mid_year_moves_are_kept(national_built: Path, messy: tuple[Path, dict]) -> None:
+    db, _ = messy
+    ((clean_moves, kept),) = compare(
+        national_built,
+        db,
+        """
+        with clean_moves as (
+            select student_id, school_year from clean.ews.ews_student_year
+            where mid_year_school_changes > 0
+        ),
+        messy_moves as (
+            select student_id, school_year from ews.ews_student_year
+            where mid_year_school_changes > 0
+        )
+        select count(*), count(messy_moves.student_id)
+        from clean_moves left join messy_moves using (student_id, school_year)
+        """,
+    )
+    assert clean_moves > 3000
+    print(f"mid-year moves kept: {kept} of {clean_moves} ({kept / clean_moves:.4f})")
+    assert kept / clean_moves >= MOVES_KEPT
+
+
+def test_chronic_absence_by_school_and_year_matches_the_clean_build(
+    national_built: Path, messy: tuple[Path, dict]
+) -> None:
+    db, _ = messy
+    rate = """
+        select school_id, school_year,
+               avg(case when is_chronically_absent then 1.0 else 0.0 end)
+                   filter (where is_rated_for_chronic_absence) as rate
+        from {schema}.ews_student_year group by all
+    """
+    rows = compare(
+        national_built,
+        db,
+        f"""
+        with c as ({rate.format(schema="clean.ews")}),
+        m as ({rate.format(schema="ews")}),
+        coverage as (
+            select school_id, school_year, status, data_complete_through_date
+            from core.fct_data_coverage where source_name = 'attendance_events'
+        )
+        select c.school_id, c.school_year, c.rate, m.rate, coverage.status,
+               coverage.data_complete_through_date
+        from c join m using (school_id, school_year)
+        join coverage using (school_id, school_year)
+        order by abs(m.rate - c.rate) desc
+        """,
+    )
+    full = [r for r in rows if r[4] == "present"]
+    partial = [r for r in rows if r[4] != "present"]
+    worst = max(abs(r[3] - r[2]) for r in full)
+    print(f"school-years in full: {len(full)}, largest difference {worst:.4f}")
+    for r in partial:
+        print(f"partial: school {r[0]} {r[1]} clean {r[2]:.4f} messy {r[3]:.4f} to {r[5]}")
+    assert len(full) >= 170 and worst <= CHRONIC_POINTS
+    assert [(r[0], r[1], r[4]) for r in partial] == [
+        (r[0], r[1], "partial") for r in partial
+    ] and len(partial) == 1
+
+
+def test_the_stopped_school_is_counted_only_to_its_last_day(
+    messy: tuple[Path, dict],
+) -> None:
+    db, manifest = messy
+    (stop,) = manifest["mess"]["attendance_stops"]["rows"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((through, last_counted),) = con.execute(
+            """
+            select c.data_complete_through_date, (
+                select max(calendar_date) from core.fct_student_daily_attendance d
+                where d.school_id = c.school_id and d.school_year = c.school_year
+            )
+            from core.fct_data_coverage as c
+            where c.source_name = 'attendance_events' and c.status = 'partial'
+              and c.school_id = ?
+            """,
+            [stop["school_id"]],
+        ).fetchall()
+    assert str(through) <= stop["after_date"]
+    assert last_counted == through
+
+
+def test_no_flag_fires_on_an_absent_indicator(messy: tuple[Path, dict]) -> None:
+    db, _ = messy
+    with duckdb.connect(str(db), read_only=True) as con:
+        flagged = con.execute(
+            """
+            select count(*) from ews.ews_elementary as e join ews.ews_student_year as y
+                using (student_id, school_year)
+            where (y.attendance_data_status = 'absent' and e.flag_attendance is not null)
+               or (y.course_performance_data_status = 'absent' and e.flag_marks is not null)
+               or (y.behaviour_data_status = 'absent' and e.flag_behaviour is not null)
+            """
+        ).fetchone()
+    assert flagged == (0,)
