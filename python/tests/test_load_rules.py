@@ -284,3 +284,49 @@ def test_unknown_codes_are_counted_on_rows_that_broke_another_rule_first(
     assert any(
         "unknown code 'ZZ' in attendance_events.event_type (3 rows)" in n for n in result.notes
     )
+
+
+def test_without_a_calendar_attendance_loads_and_is_not_judged_by_it(folder: Path) -> None:
+    (folder / "calendar_days.csv").unlink()
+    result, db = load(folder)  # strict: nothing is rejected for want of a calendar
+    counts = {f.table: f for f in result.files}
+    assert counts["attendance_events"].rows_loaded == counts["attendance_events"].rows_read > 0
+    assert counts["calendar_days"].status == "absent"
+
+
+def test_a_spell_without_its_school_takes_the_one_its_records_name(folder: Path) -> None:
+    rows = read_rows(folder, "enrollments")
+    h = rows[0]
+    att = read_rows(folder, "attendance_events")
+    student, school, year = att[1][0], att[1][1], att[1][2]
+    i = next(
+        i
+        for i, r in enumerate(rows[1:], start=1)
+        if r[0] == student and r[h.index("school_id")] == school and r[2] == year
+    )
+    rows[i][h.index("school_id")] = ""
+    # another spell whose student's records name two schools: nothing decides
+    j = next(
+        j
+        for j, r in enumerate(rows[1:], start=1)
+        if r[0] != student and r[h.index("exit_date")] and r[2] == year
+    )
+    other = next(r[0] for r in read_rows(folder, "schools")[1:] if r[0] != rows[j][1])
+    ah = att[0]
+    stray = [""] * len(ah)
+    stray[ah.index("student_id")], stray[ah.index("school_id")] = rows[j][0], other
+    stray[ah.index("school_year")], stray[ah.index("event_date")] = year, rows[j][4]
+    stray[ah.index("event_type")], stray[ah.index("event_duration")] = att[1][4], "1.0"
+    write_rows(folder, "attendance_events", [*att, stray])
+    rows[j][h.index("school_id")] = ""
+    write_rows(folder, "enrollments", rows)
+    result, db = load(folder, mode="quarantine")
+    assert query(
+        db,
+        "select line, rule, new_value from audit.raw_adjustments "
+        "where rule = 'school_from_records'",
+    ) == [(i + 1, "school_from_records", school)]
+    assert query(
+        db, "select line, rule from audit.raw_rejects where table_name = 'enrollments'"
+    ) == [(j + 1, "required")]
+    assert result.rejects_by_file_rule[("enrollments.csv", "required")] == 1

@@ -246,6 +246,7 @@ class Context:
     crosswalks: Crosswalks
     as_of: dt.date
     settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
+    without: frozenset[str] = frozenset()  # tables left out of the export, or empty
 
 
 def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:

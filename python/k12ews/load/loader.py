@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -205,6 +206,9 @@ def load_folder(
         staged, file_problems = stage_folder(con, folder, materialize=id_secret is not None)
         if file_problems:
             raise _fail(file_problems)
+        ctx = dataclasses.replace(
+            ctx, without=frozenset(n for n, s in staged.items() if s.rows_read == 0)
+        )
         hashed = None
         if id_secret is not None:
             from k12ews.privacy import hash_student_ids
@@ -280,7 +284,7 @@ def _check_table(
     if judged is None:
         source = f"SELECT * FROM {staging_name(table.name)}"
         judged = checks.build_typed(con, table, staged, source, ctx)
-    sets.set_checks(con, judged, ctx.settings)
+    sets.set_checks(con, judged, ctx.settings, ctx.without)
     checks.finish(con, judged)
     if table.name == "enrollments":
         sets.write_spells(con)  # what the checks of later tables read

@@ -59,7 +59,8 @@ RULES: dict[str, str] = {
     "school year) the student was not enrolled there; a yearly characteristics row of a "
     "student not enrolled that year.",
     "not_instructional_day": "Attendance on a day that is not an instructional day in "
-    "the school's calendar.",
+    "the school's calendar (not checked when the export has no calendar: the school days "
+    "are then unknown and so is attendance).",
 }
 
 # What the loader resolves instead of rejecting: name -> what it does. Each adjusted row
