@@ -330,3 +330,16 @@ def test_a_spell_without_its_school_takes_the_one_its_records_name(folder: Path)
         db, "select line, rule from audit.raw_rejects where table_name = 'enrollments'"
     ) == [(j + 1, "required")]
     assert result.rejects_by_file_rule[("enrollments.csv", "required")] == 1
+
+
+def test_load_works_from_any_folder(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeds are the installed project's, wherever the command runs from."""
+    from k12ews.cli import main
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("K12EWS_PROJECT_DIR", raising=False)
+    assert main(["load", str(folder), "--db", str(tmp_path / "d.duckdb")]) == 0
