@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from k12ews import contract, warehouse
+from k12ews.dbt_command import run_dbt
 from k12ews.export import export_raw
 from k12ews.load import LoadError, load_folder
 from k12ews.load.loader import project_dir_default
@@ -71,11 +71,6 @@ def _untyped(types: dict[tuple[str, str, str], str]) -> int:
     return sum(1 for d in types.values() if d in ("HUGEINT", "UHUGEINT") or "NULL" in d)
 
 
-def _dbt() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
-
-
 def build_without(table: str, export: Path, work: Path, project: Path, reference: dict) -> Outcome:
     folder = work / "files"
     folder.mkdir(parents=True)
@@ -88,23 +83,7 @@ def build_without(table: str, export: Path, work: Path, project: Path, reference
         load_folder(folder, db, "strict", project_dir=project)
     except LoadError as e:
         return Outcome(table, False, -1, time.perf_counter() - t0, 0, False, str(e)[:200])
-    env = {**os.environ, "K12EWS_DB": str(db), "DBT_PROFILES_DIR": str(project)}
-    proc = subprocess.run(
-        [
-            _dbt(),
-            "build",
-            "--quiet",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_dbt(db, project, work, "build")
     seconds = time.perf_counter() - t0
     types = column_types(db, _BI_SCHEMAS)
     ml = {k: v for k, v in types.items() if k[0] == "ml"}

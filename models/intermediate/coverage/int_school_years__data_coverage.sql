@@ -119,6 +119,12 @@ school_year_tested as (
 ),
 
 -- rows each school has in each dated table up to the as-of date
+{%- set dated_tables = [
+    ('assessments', 'assessments', 'administration_date'),
+    ('discipline_incidents', 'discipline_incidents', 'incident_date'),
+    ('program_services', 'program_services', 'start_date'),
+    ('parent_contacts', 'parent_contacts', 'contact_date'),
+] %}
 school_rows as (
     select
         'course_grades' as source_name,
@@ -128,50 +134,19 @@ school_rows as (
         max(term_end_date) as last_data_date
     from course_grades
     group by school_id, school_year
-    union all
-    select
-        'assessments' as source_name,
-        assessments.school_id,
-        assessments.school_year,
-        count(*) as rows_found,
-        max(assessments.administration_date) as last_data_date
-    from assessments
-    cross join as_of
-    where assessments.administration_date <= as_of.as_of_date
-    group by assessments.school_id, assessments.school_year
-    union all
-    select
-        'discipline_incidents' as source_name,
-        discipline_incidents.school_id,
-        discipline_incidents.school_year,
-        count(*) as rows_found,
-        max(discipline_incidents.incident_date) as last_data_date
-    from discipline_incidents
-    cross join as_of
-    where discipline_incidents.incident_date <= as_of.as_of_date
-    group by discipline_incidents.school_id, discipline_incidents.school_year
-    union all
-    select
-        'program_services' as source_name,
-        program_services.school_id,
-        program_services.school_year,
-        count(*) as rows_found,
-        max(program_services.start_date) as last_data_date
-    from program_services
-    cross join as_of
-    where program_services.start_date <= as_of.as_of_date
-    group by program_services.school_id, program_services.school_year
-    union all
-    select
-        'parent_contacts' as source_name,
-        parent_contacts.school_id,
-        parent_contacts.school_year,
-        count(*) as rows_found,
-        max(parent_contacts.contact_date) as last_data_date
-    from parent_contacts
-    cross join as_of
-    where parent_contacts.contact_date <= as_of.as_of_date
-    group by parent_contacts.school_id, parent_contacts.school_year
+    {%- for source, cte, date in dated_tables %}
+        union all
+        select
+            '{{ source }}' as source_name,
+            {{ cte }}.school_id,
+            {{ cte }}.school_year,
+            count(*) as rows_found,
+            max({{ cte }}.{{ date }}) as last_data_date
+        from {{ cte }}
+        cross join as_of
+        where {{ cte }}.{{ date }} <= as_of.as_of_date
+        group by {{ cte }}.school_id, {{ cte }}.school_year
+    {%- endfor %}
     union all
     select
         'extracurricular_participation' as source_name,
