@@ -495,9 +495,13 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
                    1000
             FROM _sp_{t} AS s JOIN x ON x._line = s.line
         )
+        -- the first problem whole: arg_min of one field skips a null value (a required
+        -- column's) and would report a later problem's value instead
         SELECT {lit(t)}, {lit(staged.file)}, p.line,
-               arg_min(problem.rule, ord), arg_min(problem.column_name, ord),
-               arg_min(problem.value, ord), arg_min(problem.message, ord),
+               struct_extract(arg_min(problem, ord), 'rule'),
+               struct_extract(arg_min(problem, ord), 'column_name'),
+               struct_extract(arg_min(problem, ord), 'value'),
+               struct_extract(arg_min(problem, ord), 'message'),
                string_agg(problem.rule || coalesce(' ' || problem.column_name, '')
                           || ': ' || problem.message, '; ' ORDER BY ord),
                coalesce(any_value(x._text), any_value({rendered}))
