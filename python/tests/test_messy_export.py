@@ -71,13 +71,17 @@ def _within(changed: int, eligible: int, rate: float) -> None:
 
 
 def _spellings() -> dict[str, dict[str, set[str]]]:
-    """seed -> code -> the codes with the same meaning columns (itself included)."""
+    """seed -> code -> the codes with the same meaning columns (itself included), among
+    the contract's codes and SIS spellings (an Ed-Fi descriptor value is no SIS spelling)."""
     out: dict[str, dict[str, set[str]]] = {}
     for path in sorted((REPO / "seeds").glob("xwalk_*.csv")):
-        _, rows = _read(path)
+        header, rows = _read(path)
+        src = header.index("code_source")
         groups: dict[tuple[str, ...], set[str]] = {}
         for r in rows:
-            groups.setdefault(r[1:], set()).add(r[0])
+            if r[src] in ("k12ews", "sis"):
+                meaning = tuple(v for i, v in enumerate(r) if i not in (0, src))
+                groups.setdefault(meaning, set()).add(r[0])
         out[path.stem] = {code: g for g in groups.values() for code in g}
     return out
 

@@ -18,9 +18,14 @@ from k12ews.messy.work import Outcome, Work, pick, stream
 Spellings = dict[tuple[str, str], dict[str, tuple[str, ...]]]
 
 
+# the spellings a SIS extract writes (seed column code_source); an Ed-Fi value is not one
+SIS_SOURCES = ("k12ews", "sis")
+
+
 def spelling_alternatives(seeds_dir: Path) -> Spellings:
     """Codes with other spellings: rows of a crosswalk seed whose columns other than the
-    code (the first column) are identical are spellings of one meaning."""
+    code (the first column) and its source are identical are spellings of one meaning.
+    Only the contract's codes and SIS spellings are used (not Ed-Fi descriptor values)."""
     out: Spellings = {}
     for t in contract.TABLES:
         for c in t.columns:
@@ -30,10 +35,14 @@ def spelling_alternatives(seeds_dir: Path) -> Spellings:
             if not path.is_file():
                 raise ValueError(f"no crosswalk seed {path} (the other spellings come from it)")
             with path.open(encoding="utf-8", newline="") as f:
-                rows = list(csv.reader(f))[1:]
+                header, *rows = list(csv.reader(f))
+            source = header.index("code_source") if "code_source" in header else None
             by_meaning: dict[tuple[str, ...], list[str]] = {}
             for row in rows:
-                by_meaning.setdefault(tuple(row[1:]), []).append(row[0])
+                if source is not None and row[source] not in SIS_SOURCES:
+                    continue
+                meaning = tuple(v for i, v in enumerate(row) if i not in (0, source))
+                by_meaning.setdefault(meaning, []).append(row[0])
             alts = {
                 code: tuple(other for other in codes if other != code)
                 for codes in by_meaning.values()
