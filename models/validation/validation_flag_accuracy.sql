@@ -63,7 +63,7 @@ first_grade_3_reading as (
             partition by student_id order by administration_date, school_year
         ) as test_order
     from assessments
-    where tested_grade_level = 3 and subject = 'ELA' and is_proficient is not null
+    where tested_grade_level = 3 and subject_area = 'ela' and is_proficient is not null
 ),
 
 flag_values as (

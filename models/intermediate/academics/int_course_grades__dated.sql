@@ -1,9 +1,11 @@
 -- Grain: one row per student per course per school year per term (a final term mark),
 -- as known on the as-of date. Marks carry no date in the SIS, so each term gets the end
--- date of the school's own calendar (see the term_end_date doc block): the last
--- instructional day of grading quarter n for Qn, of semester n for Sn, and the school's
--- last instructional day of the year for the summer term SU. Only marks whose term ended
--- on or before the as-of date are kept.
+-- date of the school's own calendar (see the term_end_date doc block), by the term's
+-- meaning in seed xwalk_terms (never its code): the last instructional day of grading
+-- quarter n for a quarter-n mark, of semester n for a semester-n mark, and the school's
+-- last instructional day of the year for a summer or whole-year mark. A term the
+-- calendar cannot place (a trimester, a quarter without its number) is not dated. Only
+-- marks whose term ended on or before the as-of date are kept.
 with
 
 course_grades as (
@@ -26,7 +28,8 @@ quarter_ends as (
     select
         school_id,
         school_year,
-        {{ dbt.concat(["'Q'", "cast(grading_quarter as " ~ dbt.type_string() ~ ")"]) }} as term,
+        'quarter' as term_type,
+        grading_quarter as term_number,
         max(calendar_date) as term_end_date
     from calendar_days
     where is_instructional_day and grading_quarter is not null
@@ -37,20 +40,30 @@ semester_ends as (
     select
         school_id,
         school_year,
-        {{ dbt.concat(["'S'", "cast(semester as " ~ dbt.type_string() ~ ")"]) }} as term,
+        'semester' as term_type,
+        semester as term_number,
         max(calendar_date) as term_end_date
     from calendar_days
     where is_instructional_day and semester is not null
     group by school_id, school_year, semester
 ),
 
-summer_ends as (
+-- summer marks (credit recovery) and whole-year marks: the year's last instructional day
+year_end_terms as (
+    select 'summer' as term_type
+    union all
+    select 'year' as term_type
+),
+
+year_ends as (
     select
-        school_id,
-        school_year,
-        'SU' as term,
-        last_instructional_date as term_end_date
+        calendar_bounds.school_id,
+        calendar_bounds.school_year,
+        year_end_terms.term_type,
+        cast(null as {{ dbt.type_int() }}) as term_number,
+        calendar_bounds.last_instructional_date as term_end_date
     from calendar_bounds
+    cross join year_end_terms
 ),
 
 school_term_ends as (
@@ -58,16 +71,17 @@ school_term_ends as (
     union all
     select * from semester_ends
     union all
-    select * from summer_ends
+    select * from year_ends
 ),
 
 district_term_ends as (
     select
         school_year,
-        term,
+        term_type,
+        term_number,
         max(term_end_date) as term_end_date
     from school_term_ends
-    group by school_year, term
+    group by school_year, term_type, term_number
 ),
 
 dated as (
@@ -78,6 +92,7 @@ dated as (
         course_grades.school_year,
         course_grades.term,
         course_grades.term_type,
+        course_grades.term_number,
         coalesce(school_term_ends.term_end_date, district_term_ends.term_end_date)
             as term_end_date,
         school_term_ends.term_end_date is null as is_term_end_date_from_district,
@@ -95,11 +110,13 @@ dated as (
         on
             course_grades.school_id = school_term_ends.school_id
             and course_grades.school_year = school_term_ends.school_year
-            and course_grades.term = school_term_ends.term
+            and course_grades.term_type = school_term_ends.term_type
+            and course_grades.term_number is not distinct from school_term_ends.term_number
     left join district_term_ends
         on
             course_grades.school_year = district_term_ends.school_year
-            and course_grades.term = district_term_ends.term
+            and course_grades.term_type = district_term_ends.term_type
+            and course_grades.term_number is not distinct from district_term_ends.term_number
 ),
 
 known as (

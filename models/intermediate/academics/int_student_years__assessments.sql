@@ -31,7 +31,7 @@ ranked as (
     select
         known.*,
         row_number() over (
-            partition by known.student_id, known.school_year, known.subject
+            partition by known.student_id, known.school_year, known.subject_area
             order by known.administration_date desc, known.assessment_id desc
         ) as test_recency
     from known
@@ -46,22 +46,25 @@ pivoted as (
     select
         student_id,
         school_year,
-        max(case when subject = 'ELA' then grade_level end) as reading_tested_grade_level,
-        max(case when subject = 'ELA' then scale_score end) as reading_scale_score,
-        max(case when subject = 'ELA' then performance_level end) as reading_performance_level,
+        -- reading is the ela subject area (ELA, Reading, English, ... in seed xwalk_subjects)
+        max(case when subject_area = 'ela' then grade_level end) as reading_tested_grade_level,
+        max(case when subject_area = 'ela' then scale_score end) as reading_scale_score,
+        max(case when subject_area = 'ela' then performance_level end)
+            as reading_performance_level,
         max(
             case
-                when subject = 'ELA' and is_proficient then 1
-                when subject = 'ELA' and not is_proficient then 0
+                when subject_area = 'ela' and is_proficient then 1
+                when subject_area = 'ela' and not is_proficient then 0
             end
         ) = 1 as is_reading_proficient,
-        max(case when subject = 'Math' then grade_level end) as math_tested_grade_level,
-        max(case when subject = 'Math' then scale_score end) as math_scale_score,
-        max(case when subject = 'Math' then performance_level end) as math_performance_level,
+        max(case when subject_area = 'math' then grade_level end) as math_tested_grade_level,
+        max(case when subject_area = 'math' then scale_score end) as math_scale_score,
+        max(case when subject_area = 'math' then performance_level end)
+            as math_performance_level,
         max(
             case
-                when subject = 'Math' and is_proficient then 1
-                when subject = 'Math' and not is_proficient then 0
+                when subject_area = 'math' and is_proficient then 1
+                when subject_area = 'math' and not is_proficient then 0
             end
         ) = 1 as is_math_proficient
     from latest_tests

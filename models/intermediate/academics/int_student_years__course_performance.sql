@@ -99,7 +99,7 @@ subject_terms as (
     select
         course_grades.student_id,
         course_grades.school_year,
-        courses.subject,
+        courses.subject_area,
         course_grades.term,
         max(course_grades.term_end_date) as term_end_date,
         max(case when course_grades.is_failing then 1 else 0 end) as has_failing_mark
@@ -108,11 +108,11 @@ subject_terms as (
         on course_grades.course_code = courses.course_code
     where
         course_grades.term_type in ('quarter', 'semester')
-        and courses.subject in ('Math', 'ELA')
+        and courses.subject_area in ('math', 'ela')
     group by
         course_grades.student_id,
         course_grades.school_year,
-        courses.subject,
+        courses.subject_area,
         course_grades.term
 ),
 
@@ -120,7 +120,8 @@ ranked_subject_terms as (
     select
         subject_terms.*,
         row_number() over (
-            partition by subject_terms.student_id, subject_terms.school_year, subject_terms.subject
+            partition by
+                subject_terms.student_id, subject_terms.school_year, subject_terms.subject_area
             order by subject_terms.term_end_date desc, subject_terms.term desc
         ) as term_recency
     from subject_terms
@@ -130,8 +131,10 @@ final_subject_marks as (
     select
         student_id,
         school_year,
-        max(case when subject = 'Math' then has_failing_mark end) = 1 as has_failing_math_mark,
-        max(case when subject = 'ELA' then has_failing_mark end) = 1 as has_failing_ela_mark
+        max(case when subject_area = 'math' then has_failing_mark end) = 1
+            as has_failing_math_mark,
+        max(case when subject_area = 'ela' then has_failing_mark end) = 1
+            as has_failing_ela_mark
     from ranked_subject_terms
     where term_recency = 1
     group by student_id, school_year

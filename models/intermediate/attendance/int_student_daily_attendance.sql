@@ -1,9 +1,11 @@
 -- Grain: one row per student per school per instructional date while enrolled
 -- (student_id, school_id, calendar_date), counted only up to the school's
 -- attendance_complete_through_date. No attendance event on such a day means present.
--- An absence counts as the share of the day missed (event_duration, a whole day when
--- missing): a half-day absence is 0.5 day absent and 0.5 day attended, and the day
--- still counts as present (is_present: attended at least part of the day).
+-- A day with several events counts the one int_attendance_events__daily keeps (doc block
+-- attendance_daily_precedence). An absence counts as the share of the day missed
+-- (event_duration, else the code's default: a whole day for an absence): a half-day
+-- absence is 0.5 day absent and 0.5 day attended, and the day still counts as present
+-- (is_present: attended at least part of the day).
 -- A view by default (~20M rows in the default district): the join costs about 2 s a
 -- scan, while writing the rows to disk costs about 20 s a build. A district whose BI
 -- tools read the daily grain often sets var daily_attendance_materialization: table.
@@ -24,7 +26,7 @@ calendar_bounds as (
 ),
 
 attendance_events as (
-    select * from {{ ref('stg_sis__attendance_events') }}
+    select * from {{ ref('int_attendance_events__daily') }}
 ),
 
 -- Each spell's days are counted up to the earlier of its last day enrolled and the
@@ -89,6 +91,9 @@ with_events as (
         attendance_events.event_type is not null as has_attendance_event,
         coalesce(attendance_events.is_absence, false) as is_absence_event,
         coalesce(attendance_events.is_excused, false) as is_excused_event,
+        coalesce(attendance_events.has_tardy_event, false) as has_tardy_event,
+        coalesce(attendance_events.has_early_departure_event, false)
+            as has_early_departure_event,
         case
             when attendance_events.event_duration > 1 then 1.0
             when attendance_events.event_duration < 0 then 0.0
@@ -136,8 +141,8 @@ final as (
         is_absence_event and share_of_day_missed >= 1 as is_full_day_absence,
         is_absence_event and share_of_day_missed > 0 and share_of_day_missed < 1
             as is_part_day_absence,
-        coalesce(event_category = 'tardy', false) as is_tardy,
-        coalesce(event_category = 'early_departure', false) as is_early_departure,
+        has_tardy_event as is_tardy,
+        has_early_departure_event as is_early_departure,
         case when has_attendance_event then minutes_missed else 0 end as minutes_missed
     from with_events
 )

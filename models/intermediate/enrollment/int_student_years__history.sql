@@ -109,13 +109,14 @@ service_years as (
         school_year,
         count(*) as service_spells,
         max(mtss_tier) as highest_mtss_tier,
-        max(case when service = 'TUTOR' then 1 else 0 end) = 1 as has_tutoring,
-        max(case when service = 'MENTOR' then 1 else 0 end) = 1 as has_mentoring,
-        max(case when service = 'COUNSEL' then 1 else 0 end) = 1 as has_counseling,
-        max(case when service = 'ATTEND' then 1 else 0 end) = 1
+        -- by the kind of each service (seed xwalk_services), never its code
+        max(case when service_kind = 'tutoring' then 1 else 0 end) = 1 as has_tutoring,
+        max(case when service_kind = 'mentoring' then 1 else 0 end) = 1 as has_mentoring,
+        max(case when service_kind = 'counseling' then 1 else 0 end) = 1 as has_counseling,
+        max(case when service_kind = 'attendance_intervention' then 1 else 0 end) = 1
             as has_attendance_intervention,
-        max(case when service = 'REMED' then 1 else 0 end) = 1 as has_remediation,
-        max(case when service = 'GIFTED' then 1 else 0 end) = 1 as has_gifted_services
+        max(case when service_kind = 'remediation' then 1 else 0 end) = 1 as has_remediation,
+        max(case when service_kind = 'gifted' then 1 else 0 end) = 1 as has_gifted_services
     from known_services
     group by student_id, school_year
 ),

@@ -25,15 +25,15 @@ counted as (
         school_year,
         count(*) as family_contacts,
         cast(
-            sum(case when contact_reason = 'attendance' then 1 else 0 end)
+            sum(case when contact_topic = 'attendance' then 1 else 0 end)
             as {{ dbt.type_bigint() }}
         ) as attendance_family_contacts,
         cast(
-            sum(case when contact_reason = 'academic' then 1 else 0 end)
+            sum(case when contact_topic = 'academic' then 1 else 0 end)
             as {{ dbt.type_bigint() }}
         ) as academic_family_contacts,
         cast(
-            sum(case when contact_reason = 'behavior' then 1 else 0 end)
+            sum(case when contact_topic = 'behaviour' then 1 else 0 end)
             as {{ dbt.type_bigint() }}
         ) as behaviour_family_contacts,
         max(contact_date) as latest_family_contact_date

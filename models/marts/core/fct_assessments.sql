@@ -30,6 +30,7 @@ described as (
         known.school_year,
         known.administration_date,
         known.subject,
+        known.subject_area,
         known.grade_level as tested_grade_level,
         student_years.grade_level,
         known.scale_score,

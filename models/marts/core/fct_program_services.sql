@@ -25,6 +25,7 @@ started as (
         program_services.service,
         program_services.service_description,
         program_services.service_domain,
+        program_services.service_kind,
         program_services.mtss_tier,
         program_services.start_date,
         case
@@ -44,6 +45,7 @@ final as (
         started.service,
         started.service_description,
         started.service_domain,
+        started.service_kind,
         started.mtss_tier,
         started.start_date,
         started.end_date,

@@ -211,7 +211,7 @@ ranked_grade_3_reading as (
     from assessments
     cross join as_of
     where
-        assessments.subject = 'ELA'
+        assessments.subject_area = 'ela'
         and assessments.grade_level = 3
         and assessments.administration_date <= as_of.as_of_date
 ),

@@ -4,9 +4,9 @@
 -- grading quarter q at the student's school, every student enrolled then who was in the
 -- district at the previous decision point (q1: the end of the previous school year; q2-4:
 -- the end of this year's previous quarter), had not started the service earlier this
--- year and is in its population (grades where the district has ever started it; the
--- services of var effects_gifted_only_services only for students identified gifted that
--- year). is_treated: the student's first spell of the service this year starts in this
+-- year and is in its population (grades where the district has ever started it; gifted
+-- services, service_kind gifted in seed xwalk_services, only for students identified
+-- gifted that year). is_treated: the student's first spell of the service this year starts in this
 -- quarter of the calendar of the school that provided it. The confounders are what the
 -- school knew on the quarter's first day: the previous decision point's figures
 -- (ml_features), the previous school year's whole record with summer credit recovery
@@ -216,7 +216,8 @@ services_before_quarter as (
 service_grades as (
     select distinct
         service,
-        grade_level
+        grade_level,
+        coalesce(service_kind = 'gifted', false) as is_gifted_only
     from program_services
     where grade_level is not null
 ),
@@ -375,9 +376,7 @@ final as (
     where
         (
             confounders.is_gifted
-            or service_grades.service not in (
-                '{{ var("effects_gifted_only_services", ["GIFTED"]) | join("', '") }}'
-            )
+            or not service_grades.is_gifted_only
         )
         and (
             first_starts.first_start_date is null

@@ -178,14 +178,12 @@ attendance_to_date as (
 described_grades as (
     select
         *,
-        case term
-            when 'Q1' then 'quarter 1'
-            when 'Q2' then 'quarter 2'
-            when 'Q3' then 'quarter 3'
-            when 'Q4' then 'quarter 4'
-            when 'S1' then 'semester 1'
-            when 'S2' then 'semester 2'
-            else 'summer'
+        -- the term in words from its meaning (seed xwalk_terms): quarter 1, semester 2, summer
+        case
+            when term_number is null then term_type
+            else {{ dbt.concat(
+                ["term_type", "' '", "cast(term_number as " ~ dbt.type_string() ~ ")"]
+            ) }}
         end as term_description
     from course_grades
 ),
@@ -203,10 +201,14 @@ marks_to_date as (
             end
         ) as core_semester_failures_to_date,
         count(
-            case when course_grades.is_core_failure and course_grades.subject = 'Math' then 1 end
+            case
+                when course_grades.is_core_failure and course_grades.subject_area = 'math' then 1
+            end
         ) as math_failures_to_date,
         count(
-            case when course_grades.is_core_failure and course_grades.subject = 'ELA' then 1 end
+            case
+                when course_grades.is_core_failure and course_grades.subject_area = 'ela' then 1
+            end
         ) as ela_failures_to_date,
         avg(case when course_grades.is_counted_in_gpa then course_grades.grade_points end)
             as gpa_to_date,
@@ -240,7 +242,7 @@ earlier_credits as (
         on
             decision_spine.student_id = course_grades.student_id
             and decision_spine.school_year > course_grades.school_year
-            and course_grades.course_school_level = 'High'
+            and course_grades.course_grade_band = 'high'
     group by decision_spine.student_id, decision_spine.school_year, decision_spine.decision_point
 ),
 
@@ -283,7 +285,7 @@ ranked_tests as (
         decision_spine.student_id,
         decision_spine.school_year,
         decision_spine.decision_point,
-        assessments.subject,
+        assessments.subject_area,
         assessments.performance_level,
         assessments.tested_grade_level,
         row_number() over (
@@ -291,7 +293,7 @@ ranked_tests as (
                 decision_spine.student_id,
                 decision_spine.school_year,
                 decision_spine.decision_point,
-                assessments.subject
+                assessments.subject_area
             order by assessments.administration_date desc
         ) as recency_rank
     from decision_spine
@@ -299,7 +301,7 @@ ranked_tests as (
         on
             decision_spine.student_id = assessments.student_id
             and decision_spine.decision_date >= assessments.administration_date
-    where assessments.subject in ('ELA', 'Math')
+    where assessments.subject_area in ('ela', 'math')
 ),
 
 latest_tests as (
@@ -307,10 +309,12 @@ latest_tests as (
         student_id,
         school_year,
         decision_point,
-        max(case when subject = 'ELA' then performance_level end) as latest_reading_level,
-        max(case when subject = 'ELA' then tested_grade_level end) as latest_reading_tested_grade,
-        max(case when subject = 'Math' then performance_level end) as latest_math_level,
-        max(case when subject = 'Math' then tested_grade_level end) as latest_math_tested_grade
+        max(case when subject_area = 'ela' then performance_level end) as latest_reading_level,
+        max(case when subject_area = 'ela' then tested_grade_level end)
+            as latest_reading_tested_grade,
+        max(case when subject_area = 'math' then performance_level end) as latest_math_level,
+        max(case when subject_area = 'math' then tested_grade_level end)
+            as latest_math_tested_grade
     from ranked_tests
     where recency_rank = 1
     group by student_id, school_year, decision_point
@@ -324,11 +328,11 @@ test_windows as (
     select
         school_year,
         tested_grade_level,
-        subject,
+        subject_area,
         min(administration_date) as window_date
     from assessments
-    where subject in ('ELA', 'Math')
-    group by school_year, tested_grade_level, subject
+    where subject_area in ('ela', 'math')
+    group by school_year, tested_grade_level, subject_area
 ),
 
 missed_tests as (
@@ -363,7 +367,7 @@ missed_tests as (
             where
                 assessments.student_id = decision_spine.student_id
                 and assessments.school_year = decision_spine.school_year
-                and assessments.subject = test_windows.subject
+                and assessments.subject_area = test_windows.subject_area
                 and assessments.administration_date <= decision_spine.decision_date
         )
     group by decision_spine.student_id, decision_spine.school_year, decision_spine.decision_point

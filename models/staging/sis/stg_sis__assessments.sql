@@ -8,6 +8,10 @@ xwalk_performance_levels as (
     select * from {{ ref('xwalk_performance_levels') }}
 ),
 
+xwalk_subjects as (
+    select * from {{ ref('xwalk_subjects') }}
+),
+
 renamed as (
     select
         cast(student_id as {{ dbt.type_string() }}) as student_id,
@@ -32,6 +36,7 @@ categorised as (
         renamed.administration_date,
         renamed.grade_level,
         renamed.subject,
+        xwalk_subjects.subject_area,
         renamed.scale_score,
         renamed.performance_level,
         xwalk_performance_levels.description as performance_level_description,
@@ -39,6 +44,8 @@ categorised as (
     from renamed
     left join xwalk_performance_levels
         on renamed.performance_level = xwalk_performance_levels.performance_level
+    left join xwalk_subjects
+        on renamed.subject = xwalk_subjects.subject
 ),
 
 final as (

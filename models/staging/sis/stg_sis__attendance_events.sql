@@ -31,6 +31,9 @@ categorised as (
         xwalk_attendance_events.is_absence,
         xwalk_attendance_events.is_excused,
         renamed.event_duration,
+        coalesce(renamed.event_duration, xwalk_attendance_events.default_event_duration)
+            as effective_event_duration,
+        xwalk_attendance_events.daily_precedence,
         renamed.minutes_missed
     from renamed
     left join xwalk_attendance_events

@@ -8,6 +8,10 @@ xwalk_letter_grades as (
     select * from {{ ref('xwalk_letter_grades') }}
 ),
 
+xwalk_terms as (
+    select * from {{ ref('xwalk_terms') }}
+),
+
 renamed as (
     select
         cast(student_id as {{ dbt.type_string() }}) as student_id,
@@ -29,11 +33,8 @@ categorised as (
         renamed.course_code,
         renamed.school_year,
         renamed.term,
-        case
-            when renamed.term in ('Q1', 'Q2', 'Q3', 'Q4') then 'quarter'
-            when renamed.term in ('S1', 'S2') then 'semester'
-            when renamed.term = 'SU' then 'summer'
-        end as term_type,
+        xwalk_terms.term_type,
+        xwalk_terms.term_number,
         renamed.letter_grade,
         xwalk_letter_grades.grading_scale,
         xwalk_letter_grades.grade_points,
@@ -46,6 +47,8 @@ categorised as (
     from renamed
     left join xwalk_letter_grades
         on renamed.letter_grade = xwalk_letter_grades.letter_grade
+    left join xwalk_terms
+        on renamed.term = xwalk_terms.term
 ),
 
 final as (

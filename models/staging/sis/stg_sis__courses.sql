@@ -29,6 +29,7 @@ categorised as (
         renamed.course_code,
         renamed.course_title,
         renamed.subject,
+        xwalk_subjects.subject_area,
         xwalk_subjects.is_core as is_core_subject,
         renamed.is_core,
         renamed.credits,

@@ -4,6 +4,10 @@ source_parent_contacts as (
     select * from {{ source('sis', 'parent_contacts') }}
 ),
 
+xwalk_contact_reasons as (
+    select * from {{ ref('xwalk_contact_reasons') }}
+),
+
 renamed as (
     select
         cast(student_id as {{ dbt.type_string() }}) as student_id,
@@ -15,8 +19,22 @@ renamed as (
     from source_parent_contacts
 ),
 
+categorised as (
+    select
+        renamed.student_id,
+        renamed.school_id,
+        renamed.school_year,
+        renamed.contact_date,
+        renamed.contact_reason,
+        xwalk_contact_reasons.contact_topic,
+        renamed.contact_method
+    from renamed
+    left join xwalk_contact_reasons
+        on renamed.contact_reason = xwalk_contact_reasons.contact_reason
+),
+
 final as (
-    select * from renamed
+    select * from categorised
 )
 
 select * from final

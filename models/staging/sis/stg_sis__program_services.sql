@@ -28,6 +28,7 @@ categorised as (
         renamed.service,
         xwalk_services.description as service_description,
         xwalk_services.domain as service_domain,
+        xwalk_services.service_kind,
         renamed.mtss_tier,
         renamed.start_date,
         renamed.end_date
