@@ -3,8 +3,9 @@
 One source of truth for table grain, keys, column types and meanings. The
 generator writes exactly these columns in this order; the dbt sources yml is
 rendered from here (``python -m k12ews.dbt_sources --write``) and a test checks that the
-committed yml is current. Tables and column names follow ``DESIGN.md``
-(modelled on Ed-Fi entities); columns may be added, never renamed.
+committed yml is current. Tables and column names are modelled on Ed-Fi entities
+(``k12ews.edfi`` reads an Ed-Fi extract into them); columns may be added, never
+renamed. A column Ed-Fi makes optional is optional here: what it feeds is then unknown.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "school_level",
                 "VARCHAR",
-                "Elementary, Middle or High.",
+                "Elementary, Middle or High; without it, the school's grade band is unknown.",
+                required=False,
                 codes="xwalk_school_levels",
             ),
             Column("low_grade", "INTEGER", "Lowest grade served (K = 0)."),
@@ -140,14 +142,41 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "frl_status",
                 "VARCHAR",
-                "Free or reduced-price lunch: F (free), R (reduced), N (not eligible).",
+                "Free or reduced-price lunch: F (free), R (reduced), N (not eligible); "
+                "without it, economic disadvantage is unknown.",
+                required=False,
                 codes="xwalk_frl_status",
             ),
-            Column("is_english_learner", "BOOLEAN", "Identified English learner this year."),
-            Column("has_iep", "BOOLEAN", "Has an individualised education programme (IDEA)."),
-            Column("has_504_plan", "BOOLEAN", "Has a Section 504 plan."),
-            Column("is_gifted", "BOOLEAN", "Identified gifted and talented."),
-            Column("is_homeless", "BOOLEAN", "Identified homeless (McKinney-Vento) this year."),
+            Column(
+                "is_english_learner",
+                "BOOLEAN",
+                "Identified English learner this year (empty: unknown).",
+                required=False,
+            ),
+            Column(
+                "has_iep",
+                "BOOLEAN",
+                "Has an individualised education programme (IDEA) (empty: unknown).",
+                required=False,
+            ),
+            Column(
+                "has_504_plan",
+                "BOOLEAN",
+                "Has a Section 504 plan (empty: unknown).",
+                required=False,
+            ),
+            Column(
+                "is_gifted",
+                "BOOLEAN",
+                "Identified gifted and talented (empty: unknown).",
+                required=False,
+            ),
+            Column(
+                "is_homeless",
+                "BOOLEAN",
+                "Identified homeless (McKinney-Vento) this year (empty: unknown).",
+                required=False,
+            ),
             Column(
                 "has_home_internet",
                 "BOOLEAN",
@@ -229,18 +258,32 @@ TABLES: tuple[Table, ...] = (
                 "instructional, weekend, holiday, break or teacher_day.",
                 codes="xwalk_calendar_events",
             ),
-            Column("quarter", "INTEGER", "Grading quarter (1-4) the date falls in."),
-            Column("semester", "INTEGER", "Semester (1-2) the date falls in."),
+            Column(
+                "quarter",
+                "INTEGER",
+                "Grading quarter (1-4) the date falls in; without it, quarter marks of the "
+                "school cannot be dated.",
+                required=False,
+            ),
+            Column(
+                "semester",
+                "INTEGER",
+                "Semester (1-2) the date falls in; without it, semester marks of the school "
+                "cannot be dated.",
+                required=False,
+            ),
         ),
     ),
     Table(
         name="attendance_events",
-        grain="one row per student per school per date",
+        grain="one row per student per school per date per event type",
         description=(
             "Attendance exceptions as the SIS records them. No event on an instructional "
-            "day while enrolled means present."
+            "day while enrolled means present. A student may have several events on a "
+            "day (an absence and a tardy, say): the daily grain keeps one by a stated "
+            "precedence (seed xwalk_attendance_events)."
         ),
-        keys=("student_id", "school_id", "event_date"),
+        keys=("student_id", "school_id", "event_date", "event_type"),
         ed_fi="StudentSchoolAttendanceEvent",
         references=(
             ("student_id", "students", "student_id"),
@@ -260,7 +303,10 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "event_duration",
                 "DOUBLE",
-                "Fraction of the school day missed (1 = whole day, 0.5 = half day).",
+                "Fraction of the school day missed (1 = whole day, 0.5 = half day); without "
+                "it, the code's default (a whole day for an absence, seed "
+                "xwalk_attendance_events).",
+                required=False,
             ),
             Column("minutes_missed", "INTEGER", "Minutes of instruction missed.", required=False),
         ),
@@ -283,11 +329,12 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "is_core", "BOOLEAN", "Core academic course (ELA, math, science, social studies)."
             ),
-            Column("credits", "DOUBLE", "Credits a passing grade earns per term."),
+            Column("credits", "DOUBLE", "Credits a passing grade earns per term.", required=False),
             Column(
                 "school_level",
                 "VARCHAR",
                 "Elementary, Middle or High.",
+                required=False,
                 codes="xwalk_school_levels",
             ),
             Column(
@@ -315,11 +362,20 @@ TABLES: tuple[Table, ...] = (
             _SCHOOL,
             Column("course_code", "VARCHAR", "Course code."),
             _YEAR,
-            Column("term", "VARCHAR", "Q1-Q4 (elementary), S1-S2 (secondary) or SU (summer)."),
+            Column(
+                "term",
+                "VARCHAR",
+                "Q1-Q4 (elementary), S1-S2 (secondary) or SU (summer).",
+                codes="xwalk_terms",
+            ),
             Column("letter_grade", "VARCHAR", "Mark as printed.", codes="xwalk_letter_grades"),
             Column("numeric_grade", "DOUBLE", "Percentage grade 0-100.", required=False),
-            Column("credits_attempted", "DOUBLE", "Credits attempted."),
-            Column("credits_earned", "DOUBLE", "Credits earned (0 on a failing mark)."),
+            Column("credits_attempted", "DOUBLE", "Credits attempted.", required=False),
+            Column(
+                "credits_earned",
+                "DOUBLE",
+                "Credits earned (0 on a failing mark: rule credits_on_failing_mark).",
+            ),
         ),
     ),
     Table(
@@ -344,8 +400,19 @@ TABLES: tuple[Table, ...] = (
                 "Behaviour code.",
                 codes="xwalk_behavior_categories",
             ),
-            Column("action", "VARCHAR", "Action code.", codes="xwalk_discipline_actions"),
-            Column("days_removed", "DOUBLE", "School days removed from class or school."),
+            Column(
+                "action",
+                "VARCHAR",
+                "Action code; without it, the incident counts and its consequence is unknown.",
+                required=False,
+                codes="xwalk_discipline_actions",
+            ),
+            Column(
+                "days_removed",
+                "DOUBLE",
+                "School days removed from class or school (empty: unknown).",
+                required=False,
+            ),
         ),
     ),
     Table(
@@ -364,16 +431,23 @@ TABLES: tuple[Table, ...] = (
             Column("assessment_id", "VARCHAR", "Test identifier."),
             _YEAR,
             Column("administration_date", "DATE", "Date the test was taken."),
-            Column("grade_level", "INTEGER", "Grade tested."),
+            Column("grade_level", "INTEGER", "Grade tested (empty: unknown).", required=False),
             Column("subject", "VARCHAR", "ELA or Math.", codes="xwalk_subjects"),
-            Column("scale_score", "INTEGER", "Scale score."),
+            Column("scale_score", "INTEGER", "Scale score (empty: not reported).", required=False),
             Column(
                 "performance_level",
                 "INTEGER",
-                "1 below basic, 2 basic, 3 proficient, 4 advanced.",
+                "1 below basic, 2 basic, 3 proficient, 4 advanced (empty: not reported, or "
+                "a pass/fail result without a level).",
+                required=False,
                 codes="xwalk_performance_levels",
             ),
-            Column("is_proficient", "BOOLEAN", "Performance level 3 or 4."),
+            Column(
+                "is_proficient",
+                "BOOLEAN",
+                "Performance level 3 or 4, or a passing result (empty: unknown).",
+                required=False,
+            ),
         ),
     ),
     Table(
@@ -391,7 +465,12 @@ TABLES: tuple[Table, ...] = (
             _SCHOOL,
             _YEAR,
             Column("service", "VARCHAR", "Service code.", codes="xwalk_services"),
-            Column("tier", "INTEGER", "MTSS tier 1-3."),
+            Column(
+                "tier",
+                "INTEGER",
+                "MTSS tier 1-3 (Ed-Fi has no tier: empty: unknown).",
+                required=False,
+            ),
             Column("start_date", "DATE", "First day of the service."),
             Column("end_date", "DATE", "Last day of the service; null if ongoing.", required=False),
         ),
@@ -429,7 +508,12 @@ TABLES: tuple[Table, ...] = (
             _SCHOOL,
             _YEAR,
             Column("contact_date", "DATE", "Date of the contact."),
-            Column("contact_reason", "VARCHAR", "attendance, academic, behavior or positive."),
+            Column(
+                "contact_reason",
+                "VARCHAR",
+                "attendance, academic, behavior or positive.",
+                codes="xwalk_contact_reasons",
+            ),
             Column("contact_method", "VARCHAR", "phone, email, letter or meeting."),
         ),
     ),

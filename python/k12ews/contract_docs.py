@@ -201,7 +201,12 @@ def render(seeds_dir: Path) -> str:
     out.append("## Crosswalks: codes and their meaning\n")
     out.append(
         "Edit these seeds to map a district's own codes; the first column is the code the "
-        "raw column holds.\n"
+        "raw column holds, and several codes may share a meaning. `code_source` says where "
+        "a code comes from: the contract (`k12ews`), another SIS spelling (`sis`), the Ed-Fi "
+        "Data Standard's default descriptors (`ed-fi`, docs/edfi.md) or the district "
+        "(`district`). Each Ed-Fi value is listed by its short value here and, in the seed, "
+        "also by its full URI `uri://ed-fi.org/<Descriptor>#<value>` with the same "
+        "meaning.\n"
     )
     for seed, code_column in CROSSWALK_CODE_COLUMNS.items():
         header, rows = _seed_rows(seeds_dir, seed)
@@ -213,10 +218,13 @@ def render(seeds_dir: Path) -> str:
             or (seed == "xwalk_grade_levels" and (t.name, c.name) in rules.GRADE_COLUMNS)
         )
         out.append(f"### {seed}\n")
-        out.append(f"Code column `{code_column}`; used by {', '.join(used)}.\n")
+        uris = [r for r in rows if r[0].startswith("uri://")]
+        shown = [r for r in rows if not r[0].startswith("uri://")]
+        also = f" The seed also holds the {len(uris)} URI forms." if uris else ""
+        out.append(f"Code column `{code_column}`; used by {', '.join(used)}.{also}\n")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "---|" * len(header))
-        out += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in rows]
+        out += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in shown]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

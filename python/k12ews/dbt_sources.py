@@ -53,6 +53,8 @@ CROSSWALK_CODE_COLUMNS: dict[str, str] = {
     "xwalk_discipline_actions": "action",
     "xwalk_services": "service",
     "xwalk_performance_levels": "performance_level",
+    "xwalk_terms": "term",
+    "xwalk_contact_reasons": "contact_reason",
 }
 
 

@@ -40,7 +40,7 @@ import duckdb
 
 from k12ews import contract, warehouse
 from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
-from k12ews.load import checks, rules, sets
+from k12ews.load import checks, meanings, rules, sets
 from k12ews.load.infer import infer_spell_schools
 from k12ews.load.read import (
     FileProblem,
@@ -196,8 +196,9 @@ def load_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"no folder {folder}")
+    seeds_dir = Path(project_dir or project_dir_default()) / "seeds"
     ctx = checks.Context(
-        crosswalks=load_crosswalks(Path(project_dir or project_dir_default()) / "seeds"),
+        crosswalks=load_crosswalks(seeds_dir),
         as_of=as_of or dt.date.today(),
         settings=settings or rules.LoadSettings(),
     )
@@ -218,6 +219,7 @@ def load_folder(
             ]
             hashed = hash_student_ids(con, with_ids, id_secret)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
+        meanings.write_meaning_tables(con, seeds_dir)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {checks.ADJUSTMENTS} ({checks.ADJUSTMENT_COLUMNS})"
         )
@@ -285,6 +287,7 @@ def _check_table(
         source = f"SELECT * FROM {staging_name(table.name)}"
         judged = checks.build_typed(con, table, staged, source, ctx)
     sets.set_checks(con, judged, ctx.settings, ctx.without)
+    meanings.record_daily_precedence(con, judged)
     checks.finish(con, judged)
     if table.name == "enrollments":
         sets.write_spells(con)  # what the checks of later tables read

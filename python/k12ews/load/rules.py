@@ -82,6 +82,14 @@ ADJUSTMENTS: dict[str, str] = {
     "or one never entered) loads as sent; the warehouse applies the rule of "
     "int_enrollments__cleaned (the later spell stands, the earlier ends the day before it), "
     "recorded here with the last day it gets.",
+    "credits_on_failing_mark": "A failing mark (seed xwalk_letter_grades, is_failing) sent "
+    "with credits earned above 0: it loads with 0 credits earned, as the contract says a "
+    "failing mark earns none; the credits sent are recorded.",
+    "attendance_daily_precedence": "Several attendance events of a student at a school on "
+    "one date (Ed-Fi keys an event by its category): all load as sent, and the warehouse "
+    "keeps one for the day (int_attendance_events__daily: an absence first, a longer "
+    "absence first, then the code's daily_precedence in seed xwalk_attendance_events, then "
+    "the code); each other event is recorded here with the one that stands for the day.",
 }
 
 FILE_RULES = frozenset(
@@ -136,10 +144,8 @@ RANGES: dict[tuple[str, str], Range] = {
 SCHOOL_YEAR_RANGE = Range(1950, 2100)
 
 # Coded columns whose codes are a fixed list rather than a crosswalk seed.
-FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("course_grades", "term"): ("Q1", "Q2", "Q3", "Q4", "S1", "S2", "SU"),
-    ("parent_contacts", "contact_reason"): ("attendance", "academic", "behavior", "positive"),
-}
+# (None now: every coded column has a crosswalk seed, so a district can add its codes.)
+FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {}
 
 # Grade-level columns checked against seed xwalk_grade_levels besides those the
 # contract already marks as coded.
@@ -248,6 +254,16 @@ class ValueAdjustment:
 
 
 VALUE_ADJUSTMENTS: tuple[ValueAdjustment, ...] = (
+    ValueAdjustment(
+        "credits_on_failing_mark",
+        "course_grades",
+        "credits_earned",
+        # the failing marks of seed xwalk_letter_grades (k12ews.load.meanings)
+        "credits_earned > 0 AND letter_grade IN (SELECT code FROM _failing_marks)",
+        "CAST(0 AS DOUBLE)",
+        "'a failing mark (' || letter_grade || ') earns no credit: the credits earned sent "
+        "load as 0'",
+    ),
     ValueAdjustment(
         "exit_after_school_year",
         "enrollments",
