@@ -73,19 +73,28 @@ def check_folder(
     as_of: dt.date | None = None,
     project_dir: Path | None = None,
     settings: LoadSettings | None = None,
+    edfi: bool = False,
 ) -> CheckReport:
     """Load ``folder`` into a throwaway database and report what it supports.
 
     Raises :class:`k12ews.load.LoadError` on file-level problems (no row can be judged)
-    and :class:`CheckError` when dbt fails on the loaded rows.
+    and :class:`CheckError` when dbt fails on the loaded rows. ``edfi``: the folder is an
+    Ed-Fi extract (:func:`k12ews.edfi.load.load_edfi`).
     """
     project = Path(project_dir or project_dir_default()).resolve()
     work = Path(tempfile.mkdtemp(prefix="k12ews-check-"))
     try:
         db = work / "check.duckdb"
-        result = load_folder(
-            folder, db, "quarantine", as_of=as_of, project_dir=project, settings=settings
-        )
+        if edfi:
+            from k12ews.edfi.load import load_edfi
+
+            result = load_edfi(
+                folder, db, "quarantine", as_of=as_of, project_dir=project, settings=settings
+            )
+        else:
+            result = load_folder(
+                folder, db, "quarantine", as_of=as_of, project_dir=project, settings=settings
+            )
         _build_coverage(db, project, work)
         with warehouse.connect(db, read_only=True) as con:
             span = con.execute(

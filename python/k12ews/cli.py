@@ -13,7 +13,9 @@
                     (docs/messy_exports.md)
     k12ews load     DIR [--db PATH] [--strict | --quarantine] [--as-of-date D]
                     [--hash-ids] [--project-dir P] [--max-overlap-days N]
-                    [--allow-weekend-instruction]   check a district's files, load raw
+                    [--allow-weekend-instruction] [--edfi]   check a district's files
+                    (or, with --edfi, its Ed-Fi extract: docs/edfi.md), load raw
+    k12ews export   --format edfi-json DIR [--db PATH]   raw tables as Ed-Fi API resources
     k12ews check    DIR [--as-of-date D] [--project-dir P] [...]   readiness report before a
                     load: tables, years, problems by rule, what the data supports
     k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
@@ -150,6 +152,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from k12ews.export import export_raw
 
     db = args.db or warehouse.default_db_path()
+    if args.format == "edfi-json":
+        return _export_edfi(args, db)
     if not args.messy:
         if args.messy_seed is not None or args.drop_tables is not None:
             raise ValueError("--messy-seed and --drop-tables need --messy")
@@ -161,6 +165,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     for name, n in written.items():
         print(f"  {name}.{args.format:<40} {n:>12,}")
+    return 0
+
+
+def _export_edfi(args: argparse.Namespace, db: Path) -> int:
+    from k12ews.edfi.export import export_edfi
+    from k12ews.load.loader import project_dir_default
+
+    if args.messy:
+        raise ValueError("--messy writes contract files, not Ed-Fi resources")
+    written = export_edfi(db, args.dir, project_dir_default() / "seeds")
+    print(f"wrote {sum(written.values()):,} records in {len(written)} files to {args.dir}")
+    for name, n in written.items():
+        print(f"  {name:<56} {n:>12,}")
     return 0
 
 
@@ -218,6 +235,12 @@ def _add_rule_settings(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept Saturdays and Sundays marked as instructional days",
     )
+    p.add_argument(
+        "--edfi",
+        action="store_true",
+        help="DIR is an Ed-Fi extract: API resources as JSON or NDJSON, or interchange "
+        "XML (docs/edfi.md)",
+    )
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -235,6 +258,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     secret = secret_from_env() if args.hash_ids else None
     t0 = time.perf_counter()
+    if args.edfi:
+        from k12ews.edfi.load import load_edfi
+
+        load_folder = load_edfi  # type: ignore[assignment]
     try:
         result = load_folder(
             args.dir,
@@ -265,7 +292,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         report = check_folder(
-            args.dir, as_of=args.as_of_date, project_dir=args.project_dir, settings=_settings(args)
+            args.dir,
+            as_of=args.as_of_date,
+            project_dir=args.project_dir,
+            settings=_settings(args),
+            edfi=args.edfi,
         )
     except (LoadError, CheckError, ValueError) as e:
         print(f"k12ews: {e}", file=sys.stderr)
@@ -329,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_summary)
     e = sub.add_parser("export", help="write the raw tables as contract files (CSV or Parquet)")
     e.add_argument("dir", type=Path, help="folder to write <table>.<format> files to")
-    e.add_argument("--format", choices=["csv", "parquet"], required=True)
+    e.add_argument("--format", choices=["csv", "parquet", "edfi-json"], required=True)
     e.add_argument("--db", type=Path, default=None)
     e.add_argument(
         "--messy",

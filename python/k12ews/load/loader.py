@@ -182,6 +182,7 @@ def load_folder(
     project_dir: Path | None = None,
     id_secret: bytes | None = None,
     settings: rules.LoadSettings | None = None,
+    line_sources: Path | None = None,
 ) -> LoadResult:
     """Check the contract files in ``folder`` and load them into ``raw`` of ``db_path``.
 
@@ -190,6 +191,9 @@ def load_folder(
     dated record is a ``future_date``. ``id_secret`` set: student identifiers are
     replaced by keyed hashes before anything is checked or stored. ``project_dir``: the
     dbt project whose crosswalk seeds give the codes (:func:`project_dir_default`).
+    ``line_sources``: a CSV file (table_name, line, source, note) naming where each line
+    of the contract files came from (an Ed-Fi extract's records), kept as
+    ``audit.raw_line_sources``.
     """
     if mode not in ("strict", "quarantine"):
         raise ValueError(f"unknown load mode {mode!r}")
@@ -254,15 +258,21 @@ def load_folder(
                 result.rejects_by_file_rule,
             )
         _write_counts(con, result)
+        audits = {
+            "raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)",
+            "raw_adjustments": f"(SELECT * FROM {checks.ADJUSTMENTS} ORDER BY file, line, rule)",
+            "raw_loads": "_counts",
+        }
+        if line_sources is not None:
+            path = str(line_sources).replace("'", "''")
+            audits["raw_line_sources"] = (
+                f"(SELECT table_name, CAST(line AS BIGINT) AS line, source, note FROM "
+                f"read_csv('{path}', header = true, all_varchar = true) ORDER BY table_name, line)"
+            )
         warehouse.replace_raw_from_load(
             con,
             {name: f"_ok_{name}" for name in rules.LOAD_ORDER},
-            {
-                "raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)",
-                "raw_adjustments": f"(SELECT * FROM {checks.ADJUSTMENTS} "
-                "ORDER BY file, line, rule)",
-                "raw_loads": "_counts",
-            },
+            audits,
         )
     return result
 

@@ -28,6 +28,8 @@ RULES: dict[str, str] = {
     "duplicate_file": "A table has both a CSV and a Parquet file.",
     "empty_file": "The file has no header line.",
     "wrong_delimiter": "The header is not comma-delimited (semicolon, tab or pipe found).",
+    "edfi_syntax": "An Ed-Fi extract's file that cannot be read: not valid JSON, NDJSON or "
+    "interchange XML, or a record that is not an object (k12ews load --edfi).",
     "missing_column": "A required column is absent from the header.",
     "duplicate_column": "A column appears twice in the header.",
     "encoding": "The line is not valid UTF-8.",
@@ -99,6 +101,7 @@ FILE_RULES = frozenset(
         "duplicate_file",
         "empty_file",
         "wrong_delimiter",
+        "edfi_syntax",
         "missing_column",
         "duplicate_column",
     }

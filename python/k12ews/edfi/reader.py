@@ -1,0 +1,96 @@
+"""Read an Ed-Fi extract into contract files: the first step of ``k12ews load --edfi``.
+
+The extract's files are read (:mod:`k12ews.edfi.source`), mapped table by table
+(:mod:`k12ews.edfi.mapping`) and written as contract CSV files with a sources file
+naming each line's Ed-Fi record (:mod:`k12ews.edfi.tables`). A table none of whose
+resources is in the extract is not written (it is absent: its indicators are unknown);
+the contract files for tables Ed-Fi has no resource for are copied as they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from k12ews import contract
+from k12ews.edfi.codes import Codes
+from k12ews.edfi.mapping.assessments import map_assessments
+from k12ews.edfi.mapping.attendance import map_school_attendance, map_section_attendance
+from k12ews.edfi.mapping.calendar import map_calendar
+from k12ews.edfi.mapping.context import Mapping
+from k12ews.edfi.mapping.discipline import map_discipline
+from k12ews.edfi.mapping.grades import map_course_grades, map_courses
+from k12ews.edfi.mapping.people import map_enrollments, map_schools, map_students
+from k12ews.edfi.mapping.programs import PROGRAM_RESOURCES, map_programs
+from k12ews.edfi.settings import EdfiSettings
+from k12ews.edfi.source import SourceProblem, read_folder
+from k12ews.edfi.tables import SOURCES_FILE, Tables
+
+# contract table -> the Ed-Fi resources it is read from (any one present writes it)
+TABLE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "schools": ("schools",),
+    "students": ("students",),
+    "enrollments": ("studentSchoolAssociations",),
+    "student_characteristics": (*PROGRAM_RESOURCES, "studentEducationOrganizationAssociations"),
+    "calendar_days": ("calendarDates",),
+    "attendance_events": ("studentSchoolAttendanceEvents", "studentSectionAttendanceEvents"),
+    "courses": ("courses",),
+    "course_grades": ("grades", "courseTranscripts"),
+    "discipline_incidents": ("studentDisciplineIncidentBehaviorAssociations",),
+    "assessments": ("studentAssessments",),
+    "program_services": PROGRAM_RESOURCES,
+}
+
+
+@dataclass
+class ReadResult:
+    tables: Tables
+    written: list[str]  # contract tables written from Ed-Fi
+    copied: list[str]  # contract files copied as they are
+    files: dict[str, int]  # Ed-Fi file -> records read
+    notes: list[str] = field(default_factory=list)
+
+
+def read_extract(
+    folder: Path, out: Path, seeds_dir: Path, settings: EdfiSettings | None = None
+) -> ReadResult:
+    """Read the Ed-Fi extract in ``folder`` and write contract files to ``out``."""
+    extract = read_folder(Path(folder))
+    both = sorted(
+        t for t in extract.contract_files if any(extract.has(r) for r in TABLE_RESOURCES.get(t, ()))
+    )
+    if both:
+        raise SourceProblem(
+            extract.contract_files[both[0]].name,
+            None,
+            f"{both[0]} is sent both as Ed-Fi resources and as a contract file: send one",
+            rule="duplicate_file",
+        )
+    m = Mapping(extract, Codes(Path(seeds_dir)), settings or EdfiSettings())
+    map_schools(m)
+    map_students(m)
+    map_enrollments(m)
+    map_calendar(m)
+    map_section_attendance(m, map_school_attendance(m))
+    map_courses(m)
+    map_course_grades(m)
+    map_discipline(m)
+    map_assessments(m)
+    map_programs(m)
+    written = [
+        t.name
+        for t in contract.TABLES
+        if any(extract.has(r) for r in TABLE_RESOURCES.get(t.name, ()))
+    ]
+    m.out.write(Path(out), written)
+    copied = []
+    for table, path in sorted(extract.contract_files.items()):
+        shutil.copy(path, Path(out) / path.name)
+        copied.append(table)
+    notes = [f"Ed-Fi files read: {', '.join(f'{f} ({n:,})' for f, n in extract.files.items())}"]
+    notes += [f"{t}: read from the contract file beside the extract" for t in copied]
+    return ReadResult(m.out, written, copied, extract.files, notes + extract.notes + m.out.notes)
+
+
+__all__ = ["SOURCES_FILE", "ReadResult", "SourceProblem", "read_extract"]
