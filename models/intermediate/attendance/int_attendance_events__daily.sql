@@ -5,10 +5,22 @@
 -- first, a longer absence first, then the code's daily_precedence, then the code); the
 -- day's tardy and early-departure flags come from any of its events. The loader records
 -- each event that is not kept (audit.raw_adjustments, rule attendance_daily_precedence).
+-- Only events up to the as-of date: nothing later is known at it.
 with
 
 attendance_events as (
     select * from {{ ref('stg_sis__attendance_events') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+known_events as (
+    select attendance_events.*
+    from attendance_events
+    cross join as_of
+    where attendance_events.event_date <= as_of.as_of_date
 ),
 
 ranked as (
@@ -38,7 +50,7 @@ ranked as (
                 daily_precedence asc nulls last,
                 event_type asc
         ) as day_rank
-    from attendance_events
+    from known_events
 ),
 
 final as (
