@@ -218,6 +218,12 @@ def _add_rule_settings(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept Saturdays and Sundays marked as instructional days",
     )
+    p.add_argument(
+        "--no-grade-span-check",
+        action="store_true",
+        help="accept enrollments in grades outside their school's span in schools.csv "
+        "(a school whose grades changed over the years)",
+    )
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -226,6 +232,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return LoadSettings(
         max_overlap_days=args.max_overlap_days,
         allow_weekend_instruction=args.allow_weekend_instruction,
+        check_grade_span=not args.no_grade_span_check,
     )
 
 

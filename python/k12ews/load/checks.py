@@ -246,7 +246,6 @@ class Context:
     crosswalks: Crosswalks
     as_of: dt.date
     settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
-    without: frozenset[str] = frozenset()  # tables left out of the export, or empty
 
 
 def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
@@ -424,6 +423,28 @@ def drop_typed(con: duckdb.DuckDBPyConnection, table: str) -> None:
 # ---------------------------------------------------------------- rows that load, rejects
 
 
+def _reject_copies_of_rejected(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """A row merged into an earlier copy that a later check rejected is rejected too,
+    with the same problem: one record sent twice is one record."""
+    if not judged.merged:
+        return
+    t = judged.name
+    moved = _rows(
+        con.execute(
+            f"""
+            INSERT INTO _sp_{t}
+            SELECT m.line, sp.rule, sp.column_name, sp.value_columns,
+                   sp.message || ' (a copy of line ' || m.kept_line || ')'
+            FROM _mg_{t} AS m JOIN _sp_{t} AS sp ON sp.line = m.kept_line
+            """
+        )
+    )
+    if moved:
+        con.execute(f"DELETE FROM _mg_{t} WHERE line IN (SELECT line FROM _sp_{t})")
+        judged.merged -= moved
+        judged.set_problems += moved
+
+
 def adjusted(table: str, column: str) -> str:
     """SQL of a column's value as it loads: corrected by its value adjustments, if any."""
     value = q(column)
@@ -437,6 +458,12 @@ def finish(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
     """``_ok_<t>`` (rows that load, in file order, with their value adjustments), the
     adjustments' rows of ``_adjustments`` and this table's rows of ``_rejects``."""
     t = judged.name
+    _reject_copies_of_rejected(con, judged)
+    if judged.rejected:  # an adjustment of a row that is rejected after all is no change
+        con.execute(
+            f"DELETE FROM {ADJUSTMENTS} WHERE table_name = {lit(t)} "
+            f"AND line IN {judged.rejected_lines()}"
+        )
     cols = ", ".join(
         f"{adjusted(t, c)} AS {q(c)}" if adjusted(t, c) != q(c) else q(c)
         for c in judged.table.column_names

@@ -31,7 +31,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -171,6 +170,24 @@ def stage_folder(
                     f"the file has a header but no rows, and {t.name} is required",
                 )
             )
+    for child, parent in rules.REQUIRED_WITH:
+        if (
+            child in staged
+            and staged[child].rows_read > 0
+            and parent in staged
+            and staged[parent].rows_read == 0
+        ):
+            problems.append(
+                Problem(
+                    staged[parent].file,
+                    None,
+                    None,
+                    None,
+                    "missing_file" if staged[parent].fmt == "absent" else "no_rows",
+                    f"{staged[child].file} has rows, and each needs its row in {parent}: "
+                    f"send {parent} too, or leave {child} out",
+                )
+            )
     return staged, problems
 
 
@@ -206,15 +223,14 @@ def load_folder(
         staged, file_problems = stage_folder(con, folder, materialize=id_secret is not None)
         if file_problems:
             raise _fail(file_problems)
-        ctx = dataclasses.replace(
-            ctx, without=frozenset(n for n, s in staged.items() if s.rows_read == 0)
-        )
         hashed = None
         if id_secret is not None:
             from k12ews.privacy import hash_student_ids
 
-            with_ids = [
-                staging_name(t.name) for t in contract.TABLES if "student_id" in t.column_names
+            with_ids = [  # a table left out has no rows (and is a view): nothing to hash
+                staging_name(t.name)
+                for t in contract.TABLES
+                if "student_id" in t.column_names and staged[t.name].fmt != "absent"
             ]
             hashed = hash_student_ids(con, with_ids, id_secret)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
@@ -284,7 +300,7 @@ def _check_table(
     if judged is None:
         source = f"SELECT * FROM {staging_name(table.name)}"
         judged = checks.build_typed(con, table, staged, source, ctx)
-    sets.set_checks(con, judged, ctx.settings, ctx.without)
+    sets.set_checks(con, judged, ctx.settings)
     checks.finish(con, judged)
     if table.name == "enrollments":
         sets.write_spells(con)  # what the checks of later tables read
