@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import shutil
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +34,9 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 import pytest
 
-from k12ews import contract, warehouse
+from k12ews import cli, contract, warehouse
 from k12ews.export import export_raw
-from k12ews.load import LoadError, load_folder
+from k12ews.load import LoadCrash, LoadError, checks, load_folder
 from k12ews.synth.district import GenerateConfig, generate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -659,3 +661,53 @@ def test_a_nul_byte_in_a_parquet_text_value_is_rejected_with_its_column(
         "Ann\x00e",
     )
     assert "holds a NUL byte" in first.message
+
+
+def _load_cli(folder: Path, db: Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["load", str(folder), "--db", str(db), "--project-dir", str(REPO)])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_loader_crash_is_one_line_naming_the_file_and_raw_is_kept(
+    clean_export: Path, clean_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the loader on one file (here: the check of courses.csv raises) gives
+    one line naming that file through the API's LoadCrash and the CLI's exit code 2."""
+    db = tmp_path / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+    finish = checks.finish
+
+    def broken(con: duckdb.DuckDBPyConnection, judged: checks.Judged) -> None:
+        if judged.name == "courses":
+            raise duckdb.InternalException("something\nbroke")
+        finish(con, judged)
+
+    monkeypatch.setattr(checks, "finish", broken)
+    with pytest.raises(LoadCrash, match=r"courses\.csv: InternalException: something"):
+        load_folder(clean_export, db, project_dir=REPO)
+    code, out, err = _load_cli(clean_export, db)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "courses.csv" in err and "raw left unchanged" in err, err
+    assert raw_fingerprint(db) == before
+
+
+def test_a_failure_outside_any_file_is_one_line_too(
+    clean_export: Path, clean_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+
+    def broken(*args: object) -> None:
+        raise OSError("disk full\nsecond line")
+
+    monkeypatch.setattr(warehouse, "replace_raw_from_load", broken)
+    code, out, err = _load_cli(clean_export, db)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "OSError: disk full" in err and "raw left unchanged" in err, err
+    assert raw_fingerprint(db) == before

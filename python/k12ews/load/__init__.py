@@ -5,6 +5,13 @@
 row, ``sets`` checks rows against other rows (set-based SQL, no loop over rows).
 """
 
-from k12ews.load.loader import FileCounts, LoadError, LoadResult, Problem, load_folder
+from k12ews.load.loader import (
+    FileCounts,
+    LoadCrash,
+    LoadError,
+    LoadResult,
+    Problem,
+    load_folder,
+)
 
-__all__ = ["FileCounts", "LoadError", "LoadResult", "Problem", "load_folder"]
+__all__ = ["FileCounts", "LoadCrash", "LoadError", "LoadResult", "Problem", "load_folder"]

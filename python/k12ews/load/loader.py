@@ -26,6 +26,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -120,6 +122,27 @@ class LoadResult:
         return "\n".join(lines)
 
 
+class LoadCrash(RuntimeError):  # noqa: N818 (the loader's own failure, named as such)
+    """The loader itself failed (a bug, not a data problem) on ``file``; ``raw`` is as
+    it was. The original exception is the cause."""
+
+    def __init__(self, file: str, error: BaseException) -> None:
+        self.file = file
+        first = (str(error).strip().splitlines() or [""])[0]
+        super().__init__(f"{file}: {type(error).__name__}: {first}")
+
+
+@contextmanager
+def _crash_names(file: str) -> Iterator[None]:
+    """Re-raise an unexpected error inside the block as a :class:`LoadCrash` on ``file``."""
+    try:
+        yield
+    except (FileProblem, LoadError):
+        raise
+    except Exception as e:
+        raise LoadCrash(file, e) from e
+
+
 class LoadError(ValueError):
     """The load failed; ``raw`` is as it was. ``problems`` lists what was found."""
 
@@ -196,7 +219,8 @@ def load_folder(
         for t in contract.TABLES:
             try:
                 # keyed hashes change the staged rows in place: those need tables
-                staged[t.name] = stage(con, t, found[t.name], materialize=id_secret is not None)
+                with _crash_names(found[t.name].name):
+                    staged[t.name] = stage(con, t, found[t.name], materialize=id_secret is not None)
             except FileProblem as p:
                 file_problems.append(_file_problem(p))
         if file_problems:
@@ -216,7 +240,8 @@ def load_folder(
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
         for name in rules.LOAD_ORDER:
             t = contract.table(name)
-            _check_table(con, t, staged[name], crosswalks, as_of)
+            with _crash_names(staged[name].file):
+                _check_table(con, t, staged[name], crosswalks, as_of)
         result = _counts(con, staged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)
