@@ -711,3 +711,28 @@ def test_a_failure_outside_any_file_is_one_line_too(
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert "OSError: disk full" in err and "raw left unchanged" in err, err
     assert raw_fingerprint(db) == before
+
+
+def test_unnamed_and_repeated_extra_columns_are_ignored_with_a_note(
+    clean_export: Path, clean_db: Path, tmp_path: Path
+) -> None:
+    """Found by the fuzz test: a header starting ",," failed the load as a duplicate
+    column named '' (the empty name). Columns outside the contract, unnamed or
+    repeated, are ignored like any other extra column; a repeated contract column
+    still fails (duplicate_column above)."""
+    folder = tmp_path / "files"
+    shutil.copytree(clean_export, folder)
+    write_rows(folder, "schools", [["", "", *r] for r in read_rows(folder, "schools")])
+    rows = read_rows(folder, "students")
+    write_rows(
+        folder,
+        "students",
+        [[*r, *(["notes", "notes"] if i == 0 else ["a", "b"])] for i, r in enumerate(rows)],
+    )
+    db = tmp_path / "d.duckdb"
+    result = load_folder(folder, db, project_dir=REPO)
+    assert result.rows_rejected == 0
+    notes = "\n".join(result.notes)
+    assert "schools.csv: column(s) (unnamed, field 1), (unnamed, field 2) not in" in notes
+    assert "students.csv: column(s) notes, notes not in the contract: ignored" in notes
+    assert raw_fingerprint(db) == raw_fingerprint(clean_db)

@@ -175,10 +175,12 @@ def _header_fields(file: str, header: bytes | None) -> list[str]:
 
 
 def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
-    """Raise on a duplicate or missing required column; return notes on the rest."""
+    """Raise on a duplicate contract column or a missing required one; return notes on
+    the rest (columns not in the contract, named, unnamed or repeated, are ignored)."""
+    contract_columns = set(table.column_names)
     seen: set[str] = set()
     for f in fields:
-        if f in seen:
+        if f in seen and f in contract_columns:
             raise FileProblem(file, "duplicate_column", f"column {f} appears twice", 1, f)
         seen.add(f)
     missing = [c.name for c in table.columns if c.required and c.name not in seen]
@@ -194,7 +196,9 @@ def check_header(file: str, fields: list[str], table: contract.Table) -> list[st
     absent = [c.name for c in table.columns if not c.required and c.name not in seen]
     if absent:
         notes.append(f"{file}: optional column(s) {', '.join(absent)} absent: loaded as null")
-    extra = [f for f in fields if f not in set(table.column_names)]
+    extra = [
+        f or f"(unnamed, field {i + 1})" for i, f in enumerate(fields) if f not in contract_columns
+    ]
     if extra:
         notes.append(f"{file}: column(s) {', '.join(extra)} not in the contract: ignored")
     return notes
