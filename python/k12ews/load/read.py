@@ -138,8 +138,10 @@ def scan_csv(path: Path) -> CsvScan:
                 first += chunk[: _HEADER_LIMIT - len(first)] if end < 0 else chunk[:end]
                 header_done = end >= 0 or len(first) >= _HEADER_LIMIT
             n_lf += chunk.count(b"\n")
-            n_cr += chunk.count(b"\r")
-            n_crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            if cr := chunk.count(b"\r"):  # most files have none: one pass less
+                n_cr += cr
+                n_crlf += chunk.count(b"\r\n")
+            n_crlf += last == b"\r" and chunk[:1] == b"\n"
             plain = plain and not (b'"' in chunk or b"\x01" in chunk or b"\x00" in chunk)
             last = chunk[-1:]
     if not n_lf and n_cr:  # CR-only line ends
