@@ -20,6 +20,7 @@ For table ``t`` (staged by :mod:`k12ews.load.read`):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -248,9 +249,34 @@ class Context:
     settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
 
 
+def _control_problem(table: contract.Table, staged: Staged) -> list[tuple[str, str]]:
+    """A NUL byte or byte 0x01 in a text value, the first column holding one named: one
+    check for all text columns (a Parquet file is scanned once for it). A plain CSV
+    file holds neither (read.scan_csv); in other columns the value fails its type."""
+    names = [c.name for c in table.columns if c.type.upper() == "VARCHAR"]
+    if staged.plain or not names:
+        return []
+    holds = {n: f"(contains({q(n)}, chr(0)) OR contains({q(n)}, chr(1)))" for n in names}
+
+    def first(value: Callable[[str], str]) -> str:
+        return "CASE " + " ".join(f"WHEN {holds[n]} THEN {value(n)}" for n in names) + " END"
+
+    message = (
+        f"CASE WHEN contains({first(q)}, chr(0)) THEN 'holds a NUL byte' ELSE 'holds byte 0x01' END"
+    )
+    cond = " OR ".join(holds.values())
+    return [
+        (
+            cond,
+            f"CASE WHEN {cond} THEN {{'rule': 'control_character', 'column_name': {first(lit)}, "
+            f"'value': {first(lambda n: _text(staged, n))}, 'message': {message}}} END",
+        )
+    ]
+
+
 def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
     """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per check."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = _control_problem(table, staged)
     for c in table.columns:
         out += _column_problems(table, c, staged, ctx.crosswalks)
     return out + _table_problems(table, staged, ctx.as_of, ctx.settings)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -54,6 +56,7 @@ from k12ews.load.result import (
     EXAMPLES_PER_RULE,
     REPORT_LIMIT,
     FileCounts,
+    LoadCrash,
     LoadError,
     LoadResult,
     Mode,
@@ -100,6 +103,17 @@ def load_crosswalks(seeds_dir: Path) -> checks.Crosswalks:
             )
         codes[seed] = _seed_codes(path, column)
     return codes
+
+
+@contextmanager
+def _crash_names(file: str) -> Iterator[None]:
+    """Re-raise an unexpected error inside the block as a :class:`LoadCrash` on ``file``."""
+    try:
+        yield
+    except (FileProblem, LoadError):
+        raise
+    except Exception as e:
+        raise LoadCrash(file, e) from e
 
 
 def _file_problem(p: FileProblem) -> Problem:
@@ -155,7 +169,8 @@ def stage_folder(
             continue
         try:
             # keyed hashes change the staged rows in place: those need tables
-            staged[t.name] = stage(con, t, found[t.name], materialize=materialize)
+            with _crash_names(found[t.name].name):
+                staged[t.name] = stage(con, t, found[t.name], materialize=materialize)
         except FileProblem as p:
             problems.append(_file_problem(p))
             continue
@@ -239,9 +254,10 @@ def load_folder(
         )
         merged: dict[str, int] = {}
         for name in rules.LOAD_ORDER:
-            if name == "enrollments":
-                infer_spell_schools(con, staged)  # a spell sent without its school
-            merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
+            with _crash_names(staged[name].file):
+                if name == "enrollments":
+                    infer_spell_schools(con, staged)  # a spell sent without its school
+                merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
         result = _counts(con, staged, merged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)

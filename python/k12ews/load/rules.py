@@ -32,7 +32,8 @@ RULES: dict[str, str] = {
     "missing_column": "A required column is absent from the header.",
     "duplicate_column": "A column appears twice in the header.",
     "encoding": "The line is not valid UTF-8.",
-    "control_character": "The line holds a control character (byte 0x01, or a NUL byte).",
+    "control_character": "A control character: a NUL byte or byte 0x01 in the line or a "
+    "value, or a carriage return that does not end the line.",
     "blank_line": "An empty line where a record was expected.",
     "malformed_quotes": "Unbalanced or misplaced double quotes (fields may not span lines).",
     "field_count": "The line has more or fewer fields than the header "
