@@ -414,3 +414,16 @@ def test_the_grade_span_check_can_be_switched_off(folder: Path) -> None:
         load(folder)
     result, _ = load(folder, settings=LoadSettings(check_grade_span=False))
     assert result.rows_rejected == 0
+
+
+def test_a_spell_without_its_school_in_a_file_read_line_by_line(folder: Path) -> None:
+    """Found by the fuzz test: a file the plain read refuses (a broken line) and a spell
+    without its school crashed the inference (a view where a table was to be made)."""
+    rows = read_rows(folder, "enrollments")
+    rows[3][1] = ""
+    write_rows(folder, "enrollments", rows)
+    with (folder / "enrollments.csv").open("a", encoding="utf-8") as f:
+        f.write("a,line,with,too,few,fields\n")
+    result, _ = load(folder, mode="quarantine")
+    assert result.rejects_by_file_rule[("enrollments.csv", "field_count")] == 1
+    assert result.adjustments_by_file_rule.get(("enrollments.csv", "school_from_records"), 0) == 1

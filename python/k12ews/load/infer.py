@@ -62,7 +62,9 @@ def infer_spell_schools(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged
         return 0
     spells = staging_name("enrollments")
     if enrollments.fmt == "csv" and not enrollments.materialized:
-        read_carefully(con, enrollments, materialize=True)  # the fills go into a table
+        # the fills go into a table (a careful read may have left a view of that name)
+        con.execute(f"DROP VIEW IF EXISTS {spells}")
+        read_carefully(con, enrollments, materialize=True)
     elif not enrollments.materialized:  # a Parquet file's view, copied once
         con.execute(f"CREATE TEMP TABLE {spells}_copy AS SELECT * FROM {spells}")
         con.execute(f"DROP VIEW {spells}")
