@@ -427,3 +427,19 @@ def test_a_spell_without_its_school_in_a_file_read_line_by_line(folder: Path) ->
     result, _ = load(folder, mode="quarantine")
     assert result.rejects_by_file_rule[("enrollments.csv", "field_count")] == 1
     assert result.adjustments_by_file_rule.get(("enrollments.csv", "school_from_records"), 0) == 1
+
+
+def test_a_spell_without_its_school_beside_a_record_file_with_broken_bytes(
+    folder: Path,
+) -> None:
+    """Found by the fuzz test: a record file whose plain read fails on a value the
+    inference reads (not UTF-8) crashed it; the file is read line by line instead."""
+    rows = read_rows(folder, "enrollments")
+    rows[3][1] = ""
+    write_rows(folder, "enrollments", rows)
+    path = folder / "discipline_incidents.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b",", b",\x80", 1)  # the student id's first byte
+    path.write_bytes(b"\n".join(lines))
+    result, _ = load(folder, mode="quarantine")
+    assert result.rejects_by_file_rule[("discipline_incidents.csv", "encoding")] == 1
