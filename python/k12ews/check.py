@@ -60,8 +60,9 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _build_coverage(db: Path, project: Path, work: Path) -> None:
-    for args in (["seed"], ["run", "--select", COVERAGE_SELECT]):
+def _build_coverage(db: Path, project: Path, work: Path, as_of: dt.date | None) -> None:
+    as_of_vars = ["--vars", f"{{as_of_date: '{as_of.isoformat()}'}}"] if as_of else []
+    for args in (["seed"], ["run", "--select", COVERAGE_SELECT, *as_of_vars]):
         proc = run_dbt(db, project, work, *args)
         if proc.returncode != 0:
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-8:]
@@ -95,7 +96,7 @@ def check_folder(
             result = load_folder(
                 folder, db, "quarantine", as_of=as_of, project_dir=project, settings=settings
             )
-        _build_coverage(db, project, work)
+        _build_coverage(db, project, work, as_of)
         with warehouse.connect(db, read_only=True) as con:
             span = con.execute(
                 "select min(school_year), max(school_year), count(distinct school_id) "

@@ -107,7 +107,8 @@ def run(db: Path, tables: tuple[str, ...], work: Path, project: Path) -> list[Ou
             flush=True,
         )
         out.append(o)
-        shutil.rmtree(work / table, ignore_errors=True)
+        if o.load_ok and o.build_exit == 0:  # a failed build's logs are kept to read
+            shutil.rmtree(work / table, ignore_errors=True)
     return out
 
 

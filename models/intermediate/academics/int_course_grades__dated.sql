@@ -3,9 +3,11 @@
 -- date of the school's own calendar (see the term_end_date doc block), by the term's
 -- meaning in seed xwalk_terms (never its code): the last instructional day of grading
 -- quarter n for a quarter-n mark, of semester n for a semester-n mark, and the school's
--- last instructional day of the year for a summer or whole-year mark. A term the
--- calendar cannot place (a trimester, a quarter without its number) is not dated. Only
--- marks whose term ended on or before the as-of date are kept.
+-- last instructional day of the year for a summer or whole-year mark. A mark no
+-- calendar of the district places (a school year the district sent no calendar for, a
+-- trimester, a quarter without its number) is dated the school year's last day
+-- (30 June), so a past year's marks count and the year under way's wait for its end.
+-- Only marks whose term ended on or before the as-of date are kept.
 with
 
 course_grades as (
@@ -93,8 +95,11 @@ dated as (
         course_grades.term,
         course_grades.term_type,
         course_grades.term_number,
-        coalesce(school_term_ends.term_end_date, district_term_ends.term_end_date)
-            as term_end_date,
+        coalesce(
+            school_term_ends.term_end_date,
+            district_term_ends.term_end_date,
+            {{ school_year_last_day('course_grades.school_year') }}
+        ) as term_end_date,
         school_term_ends.term_end_date is null as is_term_end_date_from_district,
         course_grades.letter_grade,
         course_grades.grading_scale,

@@ -49,14 +49,14 @@ activities as (
     select * from {{ ref('stg_sis__extracurricular_participation') }}
 ),
 
+schools as (
+    select * from {{ ref('stg_sis__schools') }}
+),
+
 as_of as (
     select
         as_of_date,
-        cast(
-            extract(year from as_of_date)
-            + case when extract(month from as_of_date) >= 7 then 1 else 0 end
-            as {{ dbt.type_int() }}
-        ) as as_of_school_year
+        {{ school_year_of('as_of_date') }} as as_of_school_year
     from {{ ref('int_as_of_date') }}
 ),
 
@@ -170,6 +170,28 @@ district_rows as (
     group by source_name, school_year
 ),
 
+-- the first year the district sent each table for
+district_sources as (
+    select
+        source_name,
+        min(school_year) as first_school_year
+    from district_rows
+    group by source_name
+),
+
+-- school-years whose level (a school of the same level) has course marks this year
+level_marks as (
+    select distinct
+        school_levels.school_id,
+        school_rows.school_year
+    from school_rows
+    inner join schools as marked
+        on school_rows.school_id = marked.school_id
+    inner join schools as school_levels
+        on marked.school_level = school_levels.school_level
+    where school_rows.source_name = 'course_grades'
+),
+
 -- every school-year with every table source
 table_sources as (
     select 'course_grades' as source_name
@@ -196,26 +218,43 @@ table_coverage as (
         cast(null as date) as data_complete_through_date,
         case
             when school_rows.rows_found > 0 then 'present'
+            -- a school with no grade the district tests (known only if it tests any)
             when
                 table_sources.source_name = 'assessments'
+                and district_sources.first_school_year is not null
                 and school_year_tested.school_id is null
                 then 'not_applicable'
+            -- marks before any school of the level has some this year; tests before
+            -- the district gives any this year
             when
-                table_sources.source_name in ('course_grades', 'assessments')
-                and school_years.school_year >= as_of.as_of_school_year
+                school_years.school_year >= as_of.as_of_school_year
                 and not coalesce(calendar_bounds.is_year_complete, false)
                 and (
-                    table_sources.source_name = 'course_grades'
-                    or coalesce(district_rows.rows_found, 0) = 0
+                    (
+                        table_sources.source_name = 'course_grades'
+                        and level_marks.school_id is null
+                    )
+                    or (
+                        table_sources.source_name = 'assessments'
+                        and coalesce(district_rows.rows_found, 0) = 0
+                    )
                 )
                 then 'not_due'
+            -- records where none is a normal count: present in a year the district
+            -- sent any, and in the year under way of a table it sent for earlier years
             when
                 table_sources.source_name
                 in (
                     'discipline_incidents', 'program_services', 'parent_contacts',
                     'extracurricular_participation'
                 )
-                and district_rows.rows_found > 0
+                and (
+                    district_rows.rows_found > 0
+                    or (
+                        school_years.school_year >= as_of.as_of_school_year
+                        and district_sources.first_school_year < school_years.school_year
+                    )
+                )
                 then 'present'
             else 'absent'
         end as status,
@@ -245,6 +284,12 @@ table_coverage as (
         on
             school_years.school_id = school_year_tested.school_id
             and school_years.school_year = school_year_tested.school_year
+    left join district_sources
+        on table_sources.source_name = district_sources.source_name
+    left join level_marks
+        on
+            school_years.school_id = level_marks.school_id
+            and school_years.school_year = level_marks.school_year
     left join calendar_bounds
         on
             school_years.school_id = calendar_bounds.school_id
