@@ -1,6 +1,7 @@
 # k12ews: two commands do all the set-up on a fresh machine with Python 3.11 and make.
 #   make run    create the virtualenv, generate the default district, dbt build, summary
 #   make test   the whole suite: ruff, sqlfluff, pytest (which builds a small district with dbt)
+#   make test-fast  the edit loop: lint and the unit tests (python/tests/unit), no dbt build
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml report browser-setup
+.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml report browser-setup
 
 setup: $(STAMP)
 
@@ -45,13 +46,18 @@ lint: setup
 test: lint engines-setup browser-setup
 	$(BIN)/pytest
 
+# The edit loop, a few minutes: lint, then the unit tests (no dbt build of a district),
+# leaving out the loader's two fuzz loops (500 damaged exports each: marker fuzz).
+test-fast: lint
+	$(BIN)/pytest python/tests/unit -m "not fuzz"
+
 # Java 17+ and the PostgreSQL server binaries, from Debian where missing: the tests build
 # the SQL layer on Spark and on a throwaway Postgres server (docs/scale_out.md).
 engines-setup:
 	scripts/engine_deps.sh
 
 # Headless Chromium and chromedriver from Debian where missing: the tests open the report
-# and the dbt docs site in it (python/tests/test_report_browser.py).
+# and the dbt docs site in it (python/tests/district/test_report_browser.py).
 browser-setup:
 	scripts/browser_deps.sh
 

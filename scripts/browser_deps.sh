@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Headless Chromium and its WebDriver for the browser tests of the HTML report and the
-# dbt docs site (python/tests/test_report_browser.py), installed from Debian where
+# dbt docs site (python/tests/district/test_report_browser.py), installed from Debian where
 # missing: chromium (/usr/bin/chromium) and chromium-driver (/usr/bin/chromedriver).
 # The tests drive them with selenium and never download a browser of their own.
 # Needs root (CI runs as root) or sudo.

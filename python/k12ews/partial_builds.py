@@ -10,7 +10,7 @@ tool reads whose type is HUGEINT or untyped NULL, and whether every ML table has
 same columns and types as the full district's build (``--db`` must be built). The
 default district takes about five minutes a table on two cores: this is a check run
 and recorded in docs/data_coverage.md, not a test (the test suite builds the 1,300-
-student district the same way: python/tests/test_partial_districts.py).
+student district the same way: python/tests/warehouse/test_partial_districts.py).
 """
 
 from __future__ import annotations

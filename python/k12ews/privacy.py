@@ -8,7 +8,7 @@ loads join), and without it no one can go from a hash back to a student or test 
 guessed identifier. Rejected rows are kept with the hashed identifier too.
 
 Names, birth dates and addresses stay in ``raw`` (staff look students up there) and
-never reach a mart (``python/tests/test_privacy.py``).
+never reach a mart (``python/tests/warehouse/test_privacy.py``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@
 -- are carried for the fairness evaluation; the models use them only when var
 -- ml_include_student_characteristics is true (python/k12ews/ml/features.py).
 -- Test ml_features_known_by_decision_date checks the rule by rebuilding without the data
--- dated after a decision date (python/tests/test_ml_features.py).
+-- dated after a decision date (python/tests/warehouse/test_ml_features.py).
 with
 
 decision_points as (

@@ -2,7 +2,7 @@
 type (``k12ews.ml.typed``). The modules that build the tables coerce their frames to
 these (``typed.coerce``), and return ``typed.empty`` of them when there is nothing to
 write, so a table has the same columns and types on every district; the dbt yml declares
-the same ``data_type`` per column, and python/tests/test_partial_districts.py checks both
+the same ``data_type`` per column, and python/tests/warehouse/test_partial_districts.py checks both
 against the built tables.
 """
 

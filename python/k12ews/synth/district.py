@@ -79,7 +79,7 @@ class GenerateConfig:
     def __post_init__(self) -> None:
         # One student a grade (K-12) at least: a tiny district generates, and is what the
         # partial-district builds check the warehouse and the risk models survive
-        # (python/tests/test_partial_districts.py); realism needs thousands.
+        # (python/tests/warehouse/test_partial_districts.py); realism needs thousands.
         if self.students < MIN_STUDENTS:
             raise ValueError(
                 f"--students must be at least {MIN_STUDENTS} (one a grade), got {self.students}"

@@ -27,7 +27,7 @@ from k12ews.export import export_raw
 from k12ews.messy import MANIFEST, MessRates, export_messy
 from k12ews.synth.district import GenerateConfig, generate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEED = 3
 YEAR_END = {"END_OF_YEAR", "GRADUATED", "CERTIFICATE"}
 # every rate high enough that its count is measured within a few percent

@@ -19,7 +19,7 @@ from k12ews.report.data import QUERIES, ReportData
 from k12ews.report.plots import PLOTS
 from k12ews.report.plots.roc_space import label_positions
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = REPO / "seeds" / "validation"
 
 

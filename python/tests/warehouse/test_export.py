@@ -61,7 +61,7 @@ def test_export_and_load_commands_report_counts_and_problems(
     lines[2] = ",".join(fields)
     path.write_text("\n".join(lines), encoding="utf-8")
     db = tmp_path / "l.duckdb"
-    seeds = str(Path(__file__).resolve().parents[2])
+    seeds = str(Path(__file__).resolve().parents[3])
     assert cli.main(["load", str(folder), "--db", str(db), "--project-dir", seeds]) == 1
     err = capsys.readouterr().err
     assert "attendance_events.csv line 3, column event_type, value 'XX': unknown_code" in err

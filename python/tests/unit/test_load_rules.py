@@ -22,7 +22,7 @@ from k12ews.export import export_raw
 from k12ews.load import LoadError, LoadSettings, load_folder
 from k12ews.synth.district import GenerateConfig, generate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TINY = GenerateConfig(students=300, years=2, first_year=2023, seed=11)
 
 

@@ -26,7 +26,7 @@ from mart_diff import differences
 from k12ews.edfi.export import export_edfi
 from k12ews.edfi.load import load_edfi
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WAREHOUSE = "warehouse.duckdb"
 MARTS = (
     "--select",

@@ -36,5 +36,6 @@ def test_the_tiny_export_loads_clean_in_both_modes(workspace: Workspace) -> None
         check_loaded(folder, result.files, snapshot(workspace.con))
 
 
+@pytest.mark.fuzz
 def test_byte_level_mutations_never_crash_or_half_load(workspace: Workspace) -> None:
     fuzz(workspace, byte_mutations(), EXAMPLES)

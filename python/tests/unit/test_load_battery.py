@@ -39,7 +39,7 @@ from k12ews.export import export_raw
 from k12ews.load import LoadCrash, LoadError, checks, load_folder
 from k12ews.synth.district import GenerateConfig, generate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TINY = GenerateConfig(students=300, years=1, first_year=2024, seed=3)
 STUDENT_TEXT = [c.name for c in contract.table("students").columns if c.type == "VARCHAR"]
 

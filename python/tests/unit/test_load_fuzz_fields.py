@@ -25,5 +25,6 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
         yield ws
 
 
+@pytest.mark.fuzz
 def test_field_level_mutations_never_crash_or_half_load(workspace: Workspace) -> None:
     fuzz(workspace, field_mutations(), EXAMPLES)

@@ -33,7 +33,7 @@ from k12ews.messy import MANIFEST, export_messy
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AS_OF = "2026-12-01"
 MOVES_KEPT = 0.98
 CHRONIC_POINTS = 0.005

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from dbt_runner import SECOND_ELEMENTARY_SCHOOL_SQL, picked_single_spell_years_sql, run_dbt
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 KEY = ["student_id", "school_year"]
 DEFAULT_DEFINITION = "edfacts_10pct"
 

@@ -28,7 +28,7 @@ from k12ews.export import export_raw
 from k12ews.load import LoadError, load_folder
 from k12ews.privacy import keyed_hash
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 COMPARED_SCHEMAS = ("core", "ews", "int")
 # every dbt run uses this database path, relative to its own folder: the path is part
 # of the profile, and an unchanged profile lets a build reuse an earlier parse

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 from dbt_runner import run_dbt
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MODEL = "int_student_years__course_performance"
 FAILING_MARKS = {"F", "NP", "1"}
 REGULAR_TERMS = {"Q1", "Q2", "Q3", "Q4", "S1", "S2"}

@@ -131,7 +131,7 @@ def test_the_loader_names_each_unknown_code_and_its_seed(tmp_path: Path) -> None
     from k12ews.load import LoadError, load_folder
     from k12ews.synth.district import GenerateConfig, generate
 
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     district = generate(GenerateConfig(students=300, years=1, first_year=2024, seed=5))
     with warehouse.connect(tmp_path / "gen.duckdb") as con:
         warehouse.write_raw_and_truth(con, district.raw, district.truth)

@@ -10,7 +10,7 @@ import pytest
 from k12ews import dbt_sources
 from k12ews.contract import TABLES
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_committed_sources_yml_is_current() -> None:

@@ -30,7 +30,7 @@ from k12ews.export import export_raw
 from k12ews.load import load_folder
 from k12ews.summary import summary
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AS_OF = dt.date(2023, 12, 1)
 BUILD = ("build", "--selector", "sql_layer", "--exclude-resource-type", "unit_test")
 

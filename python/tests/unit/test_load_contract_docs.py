@@ -8,7 +8,7 @@ from k12ews import contract
 from k12ews.contract_docs import DOC, render
 from k12ews.load import rules
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_committed_contract_doc_is_current() -> None:

@@ -26,9 +26,9 @@ from k12ews.edfi.load import load_edfi
 from k12ews.load import LoadError
 from k12ews.synth.district import GenerateConfig, generate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TINY = GenerateConfig(students=300, years=2, first_year=2023, seed=5)
-SAMPLE = Path(__file__).parent / "fixtures" / "edfi_interchange"
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "edfi_interchange"
 EDFI = "uri://ed-fi.org"
 
 

@@ -12,12 +12,15 @@ the default district:
 
 - the truth is inside the 95% interval for at least 90% of service x grade-band cells;
 - the naive served-vs-unserved comparison is further from the truth than the estimate;
+- a cell's estimate has the truth's sign wherever the true effect exceeds twice the
+  estimate's standard error, and covers the truth elsewhere (the sign bar);
 
 and against the generator's own effect table (truth.service_effects: lifts of
 engagement and achievement by start grade), on next-grade success, the one outcome every
 band shares, with each band's estimate pooled over start quarters:
 
-- every service's estimate has the right sign (every lift lowers the adverse rate);
+- every service whose lifts the district can resolve lowers the adverse rate (gifted
+  enrichment's near-zero effect is judged by coverage, above);
 - the bands are in the true order wherever one band's lift is larger than another's in
   both engagement and achievement (by at least 0.05 in all).
 """
@@ -67,8 +70,8 @@ def cells(national_built: Path) -> pd.DataFrame:
         ).df()
         estimates = con.execute(
             """
-            select service, outcome, grade_band, effect, ci_low, ci_high, naive_effect,
-                n_treated
+            select service, outcome, grade_band, effect, effect_se, ci_low, ci_high,
+                naive_effect, n_treated
             from ml.ml_intervention_effects
             where cell_level = 'grade_band_quarter' and start_quarter = 1 and is_estimated
             """
@@ -135,24 +138,47 @@ def pooled(national_built: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return est, lifts
 
 
-GIFTED_SIGN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: GIFTED pooled +0.012 (elementary -0.005, middle +0.044, high -0.000, "
-        "each +/- 0.05): its lifts (0.05 engagement, 0.10 achievement) reach students "
-        "whose adverse rates are 2-6%, and the service is drawn at random among them, so "
-        "its effect on any outcome is far below what the default district can resolve"
-    ),
-)
+SERVICES = ["TUTOR", "MENTOR", "COUNSEL", "ATTEND", "REMED", "GIFTED"]
 
 
-@pytest.mark.parametrize(
-    "service",
-    ["TUTOR", "MENTOR", "COUNSEL", "ATTEND", "REMED", pytest.param("GIFTED", marks=GIFTED_SIGN)],
-)
-def test_every_service_has_the_right_sign(
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_has_the_true_sign_where_the_truth_is_clear(
+    cells: pd.DataFrame, service: str
+) -> None:
+    """The sign bar: a cell's sign is asked only where its true effect exceeds twice its
+    estimate's standard error; elsewhere the truth must lie inside the interval. An effect
+    too small for the district to resolve (gifted enrichment's lifts reach students whose
+    adverse rates are 2-6%) is judged by coverage, not by a sign it cannot show."""
+    own = cells.loc[cells["service"] == service]
+    assert len(own) >= 2, _table(cells)
+    clear = own["truth"].abs() > 2 * own["effect_se"]
+    wrong_sign = own.loc[clear & (np.sign(own["effect"]) != np.sign(own["truth"]))]
+    outside = own.loc[~clear & ~own["covered"]]
+    assert wrong_sign.empty and outside.empty, _table(own)
+
+
+def test_the_sign_is_asked_of_some_cells(cells: pd.DataFrame) -> None:
+    """The sign rule above cannot pass by asking nothing: the truth is clear (beyond twice
+    the standard error) in some cells (2 of 17 on the default district: first-quarter
+    effects on graduation and grade-3 reading are small beside a cell's error), and every
+    one of those true effects lowers the adverse rate, as every lift the generator gives
+    does. The pooled test below asks the sign of the five services whose lifts the
+    district can resolve."""
+    clear = cells.loc[cells["truth"].abs() > 2 * cells["effect_se"]]
+    assert len(clear) >= 1, _table(cells)
+    assert (clear["truth"] < 0).all(), _table(clear)
+
+
+@pytest.mark.parametrize("service", ["TUTOR", "MENTOR", "COUNSEL", "ATTEND", "REMED"])
+def test_every_resolvable_service_lowers_the_adverse_rate_pooled(
     pooled: tuple[pd.DataFrame, pd.DataFrame], service: str
 ) -> None:
+    """Next-grade success, each band pooled over start quarters, weighted by precision.
+    Gifted enrichment is not asked: its lifts (0.05 engagement, 0.10 achievement) reach
+    students whose adverse rates are 2-6% and it is drawn at random among them, so its
+    effect (measured +0.012 pooled, +/- 0.05 a band) is far below what the default
+    district resolves; the rule above judges it by coverage, as Bui, Craig and Imberman
+    (2014) would lead one to expect of gifted programmes."""
     est, lifts = pooled
     lift = lifts.loc[lifts["service"] == service]
     assert ((lift["engagement"] >= 0) & (lift["academic"] >= 0)).all()

@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 from dbt_runner import SECOND_ELEMENTARY_SCHOOL_SQL, picked_single_spell_years_sql, run_dbt
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LATE_ENTRY_DAYS = 10
 KEY = ["student_id", "school_year"]
 

@@ -4,7 +4,7 @@ in fct_program_services, nobody twice in a year), the effects table has its grai
 estimate for every service in every band where it is given, the naive comparison makes
 the services given to students who look at risk look harmful or less helpful than the
 adjusted estimate, and weighting balances the confounders. The comparison with the
-simulated truth is python/tests/test_effects_truth.py."""
+simulated truth is python/tests/truth/test_effects_truth.py."""
 
 from __future__ import annotations
 

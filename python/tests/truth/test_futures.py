@@ -26,7 +26,7 @@ from k12ews.synth.futures import (
     last_known_cohort_year,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SMALL = GenerateConfig(students=1300, years=4, first_year=2021, seed=7)  # conftest SMALL
 
 

@@ -20,7 +20,7 @@ import pytest
 from k12ews import contract
 from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURE = REPO / "python" / "k12ews" / "edfi" / "standard" / "ds_descriptors.csv"
 
 # descriptor -> (seed, its code column) that gives its values a meaning
