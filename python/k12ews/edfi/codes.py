@@ -50,6 +50,8 @@ class Codes:
         """The code ``value`` is written as (see the module doc)."""
         if value is None:
             return None
+        if not isinstance(value, str):  # a number, list or object sent for a descriptor
+            value = str(value)  # is an unknown code: the loader rejects it naming the seed
         codes = self.seeds[seed]
         if value in codes:
             return value

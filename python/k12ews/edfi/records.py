@@ -56,7 +56,10 @@ def descriptor(data: Data, name: str) -> str | None:
 
 def items(data: Data, plural: str, singular: str) -> list[Any]:
     """A collection: the list under ``plural``, or the one value under ``singular``
-    (or ``<singular>Descriptor``: one XML descriptor element)."""
+    (or ``<singular>Descriptor``: one XML descriptor element). Nothing when ``data`` is
+    not an object (a malformed record loads what it can and the checks judge the rest)."""
+    if not isinstance(data, dict):
+        return []
     value = data.get(plural)
     if value is None:
         value = data.get(singular)

@@ -175,6 +175,20 @@ def test_an_unknown_descriptor_uri_is_rejected_at_its_record(extract: Path) -> N
     ) == [("studentSchoolAttendanceEvents.json record 5", "unknown_code", unknown)]
 
 
+def test_malformed_values_are_rejected_at_their_record_never_a_crash(extract: Path) -> None:
+    actions = records(extract, "disciplineActions")
+    actions[0]["actualDisciplineActionLength"] = ["two"]  # not a number
+    actions[1]["studentDisciplineIncidentBehaviorAssociations"].append(7)  # not a reference
+    write(extract, "disciplineActions", actions)
+    with pytest.raises(LoadError) as strict:  # before: TypeError, AttributeError
+        load(extract)
+    (p,) = strict.value.problems
+    assert (p.rule, p.column, p.value) == ("type", "days_removed", "['two']")
+    assert p.file.startswith("studentDisciplineIncidentBehaviorAssociations.json record ")
+    result, _ = load(extract, mode="quarantine")
+    assert result.rows_rejected == 1
+
+
 def test_an_unknown_grade_descriptor_is_rejected_naming_its_seed(extract: Path) -> None:
     ssa = records(extract, "studentSchoolAssociations")
     ssa[2]["entryGradeLevelDescriptor"] = "uri://district.example/GradeLevelDescriptor#Grade 14"

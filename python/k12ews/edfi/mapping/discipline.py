@@ -13,7 +13,15 @@ action the incident counts and its consequence is unknown.
 from __future__ import annotations
 
 from k12ews.edfi.mapping.context import Mapping, student_of
-from k12ews.edfi.records import date, descriptor, item_descriptor, items, ref, school_year_of
+from k12ews.edfi.records import (
+    date,
+    descriptor,
+    item_descriptor,
+    items,
+    ref,
+    school_year_of,
+    text,
+)
 
 
 def _severity(m: Mapping, code: str | None) -> int:
@@ -37,6 +45,19 @@ def _seriousness(m: Mapping, code: str | None) -> int:
     return 1
 
 
+def _days_removed(lengths: list[object]) -> object:
+    """The sum of the actions' lengths; None when none is sent; a length that is not a
+    number is passed on as sent, so the loader rejects the row at its record."""
+    total = 0.0
+    sent = [x for x in lengths if x is not None]
+    for x in sent:
+        try:
+            total += float(x)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return text(x)
+    return total if sent else None
+
+
 def map_discipline(m: Mapping) -> None:
     incidents = {
         (
@@ -52,6 +73,8 @@ def map_discipline(m: Mapping) -> None:
             "studentDisciplineIncidentBehaviorAssociations",
             "studentDisciplineIncidentBehaviorAssociation",
         ):
+            if not isinstance(link, dict):  # not a reference: names no student
+                continue
             assoc = ref(link, "studentDisciplineIncidentBehaviorAssociationReference") or link
             key = (
                 str(assoc.get("incidentIdentifier")),
@@ -82,7 +105,6 @@ def map_discipline(m: Mapping) -> None:
             for x in items(a, "disciplines", "discipline")
         ]
         lengths = [a.get("actualDisciplineActionLength") for a in taken]
-        lengths = [float(x) for x in lengths if x is not None]
         rows[key] = {
             "incident_id": key[0],
             "student_id": key[2],
@@ -91,7 +113,7 @@ def map_discipline(m: Mapping) -> None:
             "incident_date": day,
             "behavior_category": behavior,
             "action": max(disciplines, key=lambda c: _seriousness(m, c)) if disciplines else None,
-            "days_removed": sum(lengths) if lengths else None,
+            "days_removed": _days_removed(lengths),
         }
         wheres[key] = r.where
     shared = {i for i, schools in identifiers.items() if len(schools) > 1}
