@@ -16,8 +16,9 @@ import pytest
 from k12ews.synth import counterfactuals as cf
 from k12ews.synth import services
 from k12ews.synth.config import GenerateConfig, ServiceOverride
-from k12ews.synth.district import ACTIVE, Simulation
+from k12ews.synth.district import Simulation
 from k12ews.synth.futures import STUDENT_ID_OFFSET, label_copies, last_known_cohort_year
+from k12ews.synth.year import ACTIVE
 
 SMALL = GenerateConfig(students=1300, years=4, first_year=2021, seed=7)
 # long enough for cohorts to finish: starts in 2017-2019 in grades 9-11 are labelled

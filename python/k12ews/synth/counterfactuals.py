@@ -39,7 +39,7 @@ import pandas as pd
 
 from k12ews.synth import services
 from k12ews.synth.config import GenerateConfig, ServiceOverride
-from k12ews.synth.district import ACTIVE, DROPPED, Simulation
+from k12ews.synth.district import Simulation
 from k12ews.synth.futures import (
     STUDENT_ID_OFFSET,
     _copy_world,
@@ -47,6 +47,7 @@ from k12ews.synth.futures import (
     label_copies,
     last_known_cohort_year,
 )
+from k12ews.synth.year import ACTIVE, DROPPED
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"

@@ -36,7 +36,8 @@ import pandas as pd
 
 from k12ews.synth.calendar import axis_start, build_calendar
 from k12ews.synth.config import GenerateConfig
-from k12ews.synth.district import ACTIVE, DROPPED, LEVELS, Simulation
+from k12ews.synth.district import LEVELS, Simulation
+from k12ews.synth.year import ACTIVE, DROPPED
 
 # Exit codes that take a student out of the adjusted cohort: the rows of the seed
 # xwalk_exit_codes with leaves_acgr_cohort = true (a test keeps the two in step).
