@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from k12ews import warehouse
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 
 def machine() -> str:

@@ -12,19 +12,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from k12ews import contract
 from k12ews.synth.calendar import axis_start
-from k12ews.synth.params import RACE_CODES
-
-if TYPE_CHECKING:
-    from k12ews.synth.district import District, _Simulation
+from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
+from k12ews.synth.params import RACE_CODES, Profile
+from k12ews.synth.people import NamePools
 
 ATTENDANCE_LAG_DAYS = 7
+
+
+class Simulated(Protocol):
+    """What a finished simulation (``k12ews.synth.district.Simulation``) hands over."""
+
+    cfg: GenerateConfig
+    p: Profile
+    names: NamePools
+    out: dict[str, list[pd.DataFrame]]  # each table's pieces, year by year
+    pop: dict[str, np.ndarray]  # the population's arrays, by population index
+    school_ids: np.ndarray
+    n_schools: int
+    schools_df: pd.DataFrame
+    effects: pd.DataFrame  # the services' true effects (truth.service_effects)
 
 
 def _is_leap(y: np.ndarray) -> np.ndarray:
@@ -39,9 +52,7 @@ def to_date(year: np.ndarray, day: np.ndarray) -> np.ndarray:
     return aug1 + np.asarray(day, dtype=np.int64).astype("timedelta64[D]")
 
 
-def assemble(sim: _Simulation) -> District:
-    from k12ews.synth.district import GENERATOR_VERSION, District, config_json
-
+def assemble(sim: Simulated) -> District:
     cfg = sim.cfg
     last = cfg.last_year
     as_of = cfg.resolved_as_of
@@ -262,7 +273,7 @@ def assemble(sim: _Simulation) -> District:
     return District(raw=raw, truth=truth, config=cfg)
 
 
-def _profile_dict(sim: _Simulation) -> dict[str, object]:
+def _profile_dict(sim: Simulated) -> dict[str, object]:
     from dataclasses import asdict
 
     return asdict(sim.p)

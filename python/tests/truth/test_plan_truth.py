@@ -25,7 +25,7 @@ import pytest
 
 from k12ews.ml import targeting, usual_care
 from k12ews.synth import counterfactuals as cf
-from k12ews.synth.district import GenerateConfig
+from k12ews.synth.config import GenerateConfig
 from k12ews.synth.futures import config_from_generation
 
 pytestmark = pytest.mark.slow
