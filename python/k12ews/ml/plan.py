@@ -83,7 +83,7 @@ DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """What the dbt vars decide (models/marts/early_warning/_ews__plan.yml)."""
+    """What the dbt vars decide (models/marts/actions/_actions__plan.yml)."""
 
     students_per_counsellor: int = 250
     caseload_per_counsellor_per_term: int = 20
