@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews.ml import schemas, typed, usual_care
+from k12ews.ml.reference_words import grade_words
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"
@@ -490,6 +491,15 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
     return text
 
 
+def no_raising_reason(grade: int) -> str:
+    """The reason given when no indicator raises the student's risk above the typical
+    student's of the grade: the risk is the grade's own."""
+    return (
+        f"No indicator raises this student's risk above that of {grade_words(grade)}: "
+        "the risk is the grade's own."
+    )
+
+
 def top_reasons(explanations: pd.DataFrame, top: int) -> pd.DataFrame:
     """The top ``top`` factors raising each student's risk (ml_risk_explanations), as
     their sentences joined by "; ", and their indicator groups."""
@@ -561,6 +571,11 @@ def build_plan(
     p = p[p["plan_rank"] <= p["capacity"]].copy()
     reasons = top_reasons(explanations, settings.top_reasons)
     p = p.merge(reasons, how="left", on=["student_id", "school_year", "outcome"])
+    # measured against the typical student of the grade, nothing may raise a student's risk
+    p["top_reasons"] = [
+        r if isinstance(r, str) else no_raising_reason(int(g))
+        for r, g in zip(p["top_reasons"], p["grade_level"], strict=True)
+    ]
     p["why_this_service"] = [
         why_sentence(
             r, set(r["top_reason_groups"]) if isinstance(r["top_reason_groups"], list) else set()
