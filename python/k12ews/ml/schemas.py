@@ -119,6 +119,33 @@ ML_RISK_EXPLANATIONS: Schema = {
     "sentence": VARCHAR,
 }
 
+ML_RISK_RECOURSE: Schema = {
+    "student_id": VARCHAR,
+    "school_year": INTEGER,
+    "outcome": VARCHAR,
+    "model_id": VARCHAR,
+    "model_version": VARCHAR,
+    "decision_point": VARCHAR,
+    "school_id": INTEGER,
+    "grade_level": INTEGER,
+    "risk_tier": VARCHAR,
+    "risk_probability": DOUBLE,
+    "recourse_status": VARCHAR,
+    "target_tier": VARCHAR,
+    "tier_reached": VARCHAR,
+    "risk_probability_after": DOUBLE,
+    "log_odds_to_shed": DOUBLE,
+    "changes": BIGINT,
+    "school_days_left": BIGINT,
+    "school_days_after_decision": BIGINT,
+    "more_days_attended": BIGINT,
+    "more_days_on_time": BIGINT,
+    "remaining_terms_mark_raise": DOUBLE,
+    "gpa_terms_to_come": BIGINT,
+    "feature_changes": VARCHAR,
+    "suggestion": VARCHAR,
+}
+
 ML_FEATURE_IMPORTANCE: Schema = {
     "model_id": VARCHAR,
     "model_version": VARCHAR,
@@ -192,6 +219,7 @@ TABLES: dict[str, Schema] = {
     "ml_model_registry": ML_MODEL_REGISTRY,
     "ml_risk_scores": ML_RISK_SCORES,
     "ml_risk_explanations": ML_RISK_EXPLANATIONS,
+    "ml_risk_recourse": ML_RISK_RECOURSE,
     "ml_feature_importance": ML_FEATURE_IMPORTANCE,
     "ml_model_evaluation": ML_MODEL_EVALUATION,
     "ml_out_of_time_scores": ML_OUT_OF_TIME_SCORES,
