@@ -10,7 +10,7 @@
 {% macro coverage_indicators() -%}
     {{ return([
         'attendance', 'course_performance', 'assessments', 'behaviour', 'services',
-        'family_contacts', 'activities', 'entries', 'over_age', 'student_groups',
+        'family_contacts', 'activities', 'entries', 'late_entry', 'over_age', 'student_groups',
         'graduation', 'sex', 'race_ethnicity'
     ]) }}
 {%- endmacro %}
@@ -46,4 +46,19 @@
         when coalesce({{ status }}, 'absent') = 'absent' then null
         else coalesce({{ condition }}, false)
     end
+{%- endmacro %}
+
+{#- The school year (named by its spring year) a date falls in: a school year runs from
+    1 July (the raw contract's rule, k12ews.load.rules.SCHOOL_YEAR_START). -#}
+{% macro school_year_of(date) -%}
+    cast(
+        extract(year from {{ date }})
+        + case when extract(month from {{ date }}) >= 7 then 1 else 0 end
+        as {{ dbt.type_int() }}
+    )
+{%- endmacro %}
+
+{#- The last day of school year `year` (30 June of its spring year). -#}
+{% macro school_year_last_day(year) -%}
+    cast({{ dbt.concat(["cast(" ~ year ~ " as " ~ dbt.type_string() ~ ")", "'-06-30'"]) }} as date)
 {%- endmacro %}

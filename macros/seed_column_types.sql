@@ -49,6 +49,45 @@
     {{ return(dbt.spark__create_csv_table(k12ews.seed_node_with_adapter_types(model), agate_table)) }}
 {%- endmacro %}
 
+{#-
+    dbt-spark's load_csv_rows, with each text value escaped. Its session connection puts a
+    binding between single quotes without escaping it, so a seed value holding a quote
+    (a district's "parent's request", Ed-Fi's "the school's code of conduct") broke the
+    insert. Spark reads a backslash escape inside a quoted literal: \\ and \' are escaped
+    here; numbers, dates and empty cells go through as dbt-spark passes them.
+-#}
 {% macro spark__load_csv_rows(model, agate_table) -%}
-    {{ return(dbt.spark__load_csv_rows(k12ews.seed_node_with_adapter_types(model), agate_table)) }}
+    {%- set node = k12ews.seed_node_with_adapter_types(model) -%}
+    {%- set batch_size = get_batch_size() -%}
+    {%- set column_override = node['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {%- set bindings = [] -%}
+        {%- for row in chunk -%}
+            {%- for value in row -%}
+                {%- if value is string -%}
+                    {%- do bindings.append(value | replace('\\', '\\\\') | replace("'", "\\'")) -%}
+                {%- else -%}
+                    {%- do bindings.append(value) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                    {%- set type = column_override.get(col_name, inferred_type) -%}
+                    cast({{ get_binding_char() }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
 {%- endmacro %}

@@ -1,10 +1,11 @@
 -- Grain: one row. The date the warehouse is built as of: var('as_of_date'), or, when the
--- var is null, the latest date the district recorded attendance (a SIS records it every
--- school day, so its last date is the extract's "today"). A district that sent no
--- attendance falls back to its latest dated event (an entry, incident, test, service
--- start or family contact). Exit dates and calendars never set it: exits are often
--- pre-filled with the year's last day or typed into a later year, and calendars run to
--- June (one exit typed as 2020 on a 2017 spell once made 2018 a "complete" year).
+-- var is null, the latest date the district recorded something that happened: an
+-- attendance event, an incident, a test, a service start or a family contact (a SIS
+-- records attendance every school day, so its last date is normally the extract's
+-- "today"; the others keep a year whose attendance has not been sent yet). Without any
+-- of those, the latest entry date. Exit dates and calendars never set it: exits are
+-- often pre-filled with the year's last day or typed into a later year, and calendars
+-- run to June (one exit typed as 2020 on a 2017 spell once made 2018 "complete").
 with
 
 enrollments as (
@@ -36,8 +37,6 @@ latest_attendance as (
 ),
 
 other_dates as (
-    select max(entry_date) as latest_date from enrollments
-    union all
     select max(incident_date) as latest_date from discipline_incidents
     union all
     select max(administration_date) as latest_date from assessments
@@ -51,14 +50,25 @@ latest_other as (
     select max(latest_date) as latest_other_date from other_dates
 ),
 
+latest_entry as (
+    select max(entry_date) as latest_entry_date from enrollments
+),
+
 latest as (
     select
         latest_attendance.latest_attendance_date,
         coalesce(
-            latest_attendance.latest_attendance_date, latest_other.latest_other_date
+            case
+                when latest_other.latest_other_date > latest_attendance.latest_attendance_date
+                    then latest_other.latest_other_date
+                else latest_attendance.latest_attendance_date
+            end,
+            latest_other.latest_other_date,
+            latest_entry.latest_entry_date
         ) as latest_data_date
     from latest_attendance
     cross join latest_other
+    cross join latest_entry
 ),
 
 final as (

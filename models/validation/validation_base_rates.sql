@@ -117,12 +117,27 @@ compared as (
         pooled.district_last_school_year,
         pooled.district_students,
         pooled.district_events,
-        cast(pooled.district_events as {{ type_double() }})
-        / nullif(pooled.district_students, 0) as district_rate,
+        case
+            -- no graduate at all in complete cohorts: the exit codes' meanings, not a
+            -- rate (an unmapped graduation code reads as nobody graduating)
+            when measures.district_measure like 'acgr%' and pooled.district_events = 0
+                then null
+            else
+                cast(pooled.district_events as {{ type_double() }})
+                / nullif(pooled.district_students, 0)
+        end as district_rate,
         targets.tolerance,
         coalesce(targets.enforced, false) as is_enforced_for_generated_district,
         targets.source as tolerance_source,
         case
+            when
+                measures.district_measure like 'acgr%'
+                and pooled.district_events = 0
+                and pooled.district_students > 0
+                then
+                    'no member of these cohorts has an exit coded as a graduation: check '
+                    || 'which exit codes mean a regular diploma (seed xwalk_exit_codes, '
+                    || 'is_graduate)'
             when indicator_gaps.absent_school_years > 0
                 then
                     indicator_gaps.indicator_words || ' absent in '

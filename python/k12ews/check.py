@@ -12,16 +12,14 @@ warehouse's (core.fct_indicator_coverage), so the report and the built marts agr
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from k12ews import warehouse
 from k12ews.coverage import coverage_lines
+from k12ews.dbt_command import run_dbt
 from k12ews.load import LoadResult, LoadSettings, load_folder
 from k12ews.load.loader import project_dir_default
 
@@ -62,37 +60,10 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _dbt() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
-
-
-def _build_coverage(db: Path, project: Path, work: Path) -> None:
-    env = {
-        **os.environ,
-        "K12EWS_DB": str(db),
-        "DBT_PROFILES_DIR": str(project),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    for args in (["seed"], ["run", "--select", COVERAGE_SELECT]):
-        proc = subprocess.run(
-            [
-                _dbt(),
-                *args,
-                "--quiet",
-                "--project-dir",
-                str(project),
-                "--target-path",
-                str(work / "target"),
-                "--log-path",
-                str(work / "logs"),
-            ],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+def _build_coverage(db: Path, project: Path, work: Path, as_of: dt.date | None) -> None:
+    as_of_vars = ["--vars", f"{{as_of_date: '{as_of.isoformat()}'}}"] if as_of else []
+    for args in (["seed"], ["run", "--select", COVERAGE_SELECT, *as_of_vars]):
+        proc = run_dbt(db, project, work, *args)
         if proc.returncode != 0:
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-8:]
             raise CheckError(f"dbt {args[0]} failed on the export:\n" + "\n".join(tail))
@@ -116,7 +87,7 @@ def check_folder(
         result = load_folder(
             folder, db, "quarantine", as_of=as_of, project_dir=project, settings=settings
         )
-        _build_coverage(db, project, work)
+        _build_coverage(db, project, work, as_of)
         with warehouse.connect(db, read_only=True) as con:
             span = con.execute(
                 "select min(school_year), max(school_year), count(distinct school_id) "

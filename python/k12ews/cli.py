@@ -22,7 +22,9 @@
                     district's future (truth.graduation_probabilities)
 
 Bad arguments get a one-line error and exit code 2; a load that finds data problems
-prints its report (file, line, column, value, rule) and exits 1.
+prints its report (file, line, column, value, rule) and exits 1; a load that fails for
+any other reason (a bug in the loader, a database it cannot write) prints one line, the
+file it was on if any, and exits 2, raw left unchanged: never a traceback.
 """
 
 from __future__ import annotations
@@ -218,6 +220,12 @@ def _add_rule_settings(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept Saturdays and Sundays marked as instructional days",
     )
+    p.add_argument(
+        "--no-grade-span-check",
+        action="store_true",
+        help="accept enrollments in grades outside their school's span in schools.csv "
+        "(a school whose grades changed over the years)",
+    )
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -226,11 +234,12 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return LoadSettings(
         max_overlap_days=args.max_overlap_days,
         allow_weekend_instruction=args.allow_weekend_instruction,
+        check_grade_span=not args.no_grade_span_check,
     )
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from k12ews.load import LoadError, load_folder
+    from k12ews.load import LoadCrash, LoadError, load_folder
     from k12ews.privacy import secret_from_env
 
     secret = secret_from_env() if args.hash_ids else None
@@ -248,6 +257,17 @@ def cmd_load(args: argparse.Namespace) -> int:
     except LoadError as e:
         print(f"k12ews: {e}", file=sys.stderr)
         return 1
+    except LoadCrash as e:
+        print(f"k12ews: error: the loader failed on {e}; raw left unchanged", file=sys.stderr)
+        return 2
+    except Exception as e:  # a failure outside any one file: still one line, no traceback
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(
+            f"k12ews: error: the load of {args.dir} failed ({type(e).__name__}: {first}); "
+            "raw left unchanged",
+            file=sys.stderr,
+        )
+        return 2
     db = args.db or warehouse.default_db_path()
     print(f"loaded {args.dir} into {db} ({result.mode}) in {time.perf_counter() - t0:.1f} s")
     print(result.render())

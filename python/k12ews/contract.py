@@ -3,8 +3,8 @@
 One source of truth for table grain, keys, column types and meanings. The
 generator writes exactly these columns in this order; the dbt sources yml is
 rendered from here (``python -m k12ews.dbt_sources --write``) and a test checks that the
-committed yml is current. Tables and column names follow ``DESIGN.md``
-(modelled on Ed-Fi entities); columns may be added, never renamed.
+committed yml is current. Tables and column names are modelled
+on Ed-Fi entities; columns may be added, never renamed.
 """
 
 from __future__ import annotations

@@ -36,10 +36,13 @@ from any warehouse (the synthetic district included).
 **CSV format.** UTF-8 (a byte-order mark is allowed), comma-delimited, one header
 line with the column names (any order, case-insensitive), one record per line (no
 line breaks inside fields), fields quoted with `"` when they hold a comma (`""` is a
-quote inside a quoted field). An empty field is null. Values are taken as written:
-no padding spaces. Dates are `YYYY-MM-DD`; numbers use a `.` decimal point; booleans
-are `true`/`false` (also `t`/`f`, `1`/`0`, `yes`/`no`, `y`/`n`). Columns not in the
-contract are ignored (the load says so); an optional column may be left out.
+quote inside a quoted field). Lines end with LF or CRLF, or with CR alone throughout
+a file that has no LF (as Excel on older Macs writes); a carriage return anywhere
+else, a NUL byte or byte 0x01 rejects its line (`control_character`). An empty field
+is null. Values are taken as written: no padding spaces. Dates are `YYYY-MM-DD`;
+numbers use a `.` decimal point; booleans are `true`/`false` (also `t`/`f`, `1`/`0`,
+`yes`/`no`, `y`/`n`). Columns not in the contract are ignored (the load says so); an
+optional column may be left out.
 **Parquet** files carry their own types; a column of another type than the
 contract's is cast through text with the same checks.
 

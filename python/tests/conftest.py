@@ -67,7 +67,15 @@ def any_db(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
 def national_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Built once per test run, also under ``pytest -n 2``: the first worker to ask
     builds it in the run's shared temporary folder while holding a lock; the other
-    waits and reuses it (read-only; tests that change it copy it)."""
+    waits and reuses it (read-only; tests that change it copy it).
+
+    In the edit loop, ``K12EWS_TEST_NATIONAL_BUILT=path`` reuses a default district
+    already built with the current code (``make run`` writes one to data/k12ews.duckdb);
+    CI never sets it."""
+    reuse = os.environ.get("K12EWS_TEST_NATIONAL_BUILT")
+    if reuse:
+        yield Path(reuse)
+        return
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     work = root / "national_built"

@@ -473,3 +473,22 @@ def test_controls_outside_the_treated_range_weigh_nothing():
     assert fit.outside_support is not None and fit.outside_support.sum() == outside.sum()
     # the models were fitted within the support only
     assert fit.fitted_units == int((~outside).sum())
+
+
+def test_a_start_whose_hessian_is_not_positive_definite_is_not_reused() -> None:
+    """A fold with no weight left (no rows, or every probability 0 or 1) leaves a
+    Hessian that is not positive definite; the next fit starting from it builds its own
+    (a district without attendance records met it: LinAlgError, dbt build exit 1)."""
+    import dataclasses
+
+    from k12ews.ml.logistic import fit_logistic
+
+    rng = np.random.default_rng(3)
+    design = rng.normal(size=(200, 3))
+    groups = np.zeros(200, dtype=int)
+    y = (rng.random(200) < 0.3).astype(float)
+    fresh = fit_logistic(design, groups, 1, y)
+    # what a fold with no weight left hands on: the right shape, no curvature
+    spent = dataclasses.replace(fresh, hessian=np.zeros_like(fresh.hessian))
+    fit = fit_logistic(design, groups, 1, y, start=spent)
+    assert fit.converged and np.allclose(fit.coef, fresh.coef, atol=1e-6)

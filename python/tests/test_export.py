@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import duckdb
@@ -71,5 +72,6 @@ def test_export_and_load_commands_report_counts_and_problems(
     code = cli.main(["load", str(folder), "--db", str(db), "--quarantine", "--project-dir", seeds])
     assert code == 0
     out = capsys.readouterr().out
-    assert "rejected rows by rule: unknown_code 1" in out
+    assert "rejected rows by file and rule:" in out
+    assert re.search(r"attendance_events\.csv\s+unknown_code\s+1\n", out), out
     assert "audit.raw_rejects" in out

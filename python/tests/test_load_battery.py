@@ -21,21 +21,27 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import shutil
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.parquet as pq
 import pytest
 
-from k12ews import warehouse
+from k12ews import cli, contract, warehouse
 from k12ews.export import export_raw
-from k12ews.load import LoadError, load_folder
+from k12ews.load import LoadCrash, LoadError, checks, load_folder
 from k12ews.synth.district import GenerateConfig, generate
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = GenerateConfig(students=300, years=1, first_year=2024, seed=3)
+STUDENT_TEXT = [c.name for c in contract.table("students").columns if c.type == "VARCHAR"]
 
 
 @dataclass(frozen=True)
@@ -350,6 +356,31 @@ def control_byte(d: Path) -> Expect:
     return Expect("course_grades.csv", 8, None, "control_character")
 
 
+def cr_only_line_ends(d: Path) -> Expect:
+    """A file whose lines all end with CR alone (Excel on older Macs) is read line by
+    line: a bad value on its third line is found there."""
+    e = with_rule(set_value(d, "extracurricular_participation", 3, "school_year", "x"), "type")
+    path = d / "extracurricular_participation.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    return e
+
+
+def stray_carriage_return(d: Path) -> Expect:
+    edit_line(d, "program_services", 4, lambda b: b.replace(b",", b",\r", 1))
+    return Expect("program_services.csv", 4, None, "control_character")
+
+
+def carriage_return_in_header(d: Path) -> Expect:
+    edit_line(d, "parent_contacts", 1, lambda b: b.replace(b",", b"\r,", 1))
+    return Expect("parent_contacts.csv", 1, None, "control_character", file_level=True)
+
+
+def nul_byte_in_text(d: Path) -> Expect:
+    method = col(d, "parent_contacts", 5, "contact_method")
+    edit_line(d, "parent_contacts", 5, lambda b: b.replace(b"," + method.encode(), b",x\x00", 1))
+    return Expect("parent_contacts.csv", 5, "contact_method", "control_character", "x\x00")
+
+
 CORRUPTIONS: list[Callable[[Path], Expect]] = [
     missing_file,
     required_file_without_rows,
@@ -395,6 +426,10 @@ CORRUPTIONS: list[Callable[[Path], Expect]] = [
     unbalanced_quote,
     blank_line,
     control_byte,
+    cr_only_line_ends,
+    stray_carriage_return,
+    carriage_return_in_header,
+    nul_byte_in_text,
 ]
 
 # Corruptions applied to one copy and judged by one strict and one quarantine load, in
@@ -405,7 +440,7 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
     (required_file_without_rows,),
     (duplicate_file,),
     # found in headers, one file each (all of them are reported)
-    (missing_column, duplicate_column, empty_file, tab_file),
+    (missing_column, duplicate_column, empty_file, tab_file, carriage_return_in_header),
     (semicolon_file,),
     # bad values and references on their own lines of tables nothing depends on
     (
@@ -429,16 +464,19 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
         tier_out_of_range,
         us_date_format,
         date_outside_school_year,
+        cr_only_line_ends,
     ),
     # lines that cannot be split as records, and a repeated key
     (
         duplicate_key,
+        nul_byte_in_text,
         semicolons_on_a_line,
         extra_field,
         truncated_last_line,
         control_byte,
         non_utf8_bytes,
         blank_line,
+        stray_carriage_return,
     ),
     # rows of parent tables (their children are rejected too, after them in the report)
     (
@@ -505,8 +543,10 @@ def raw_fingerprint(db: Path) -> dict[str, tuple[int, int]]:
 
 
 def physical_lines(path: Path) -> int:
+    """Lines end with LF, or with CR alone in a file without LF."""
     data = path.read_bytes()
-    return len(data.split(b"\n")) - (1 if data.endswith(b"\n") else 0)
+    end = b"\n" if b"\n" in data else b"\r"
+    return len(data.split(end)) - (1 if data.endswith(end) else 0)
 
 
 def _quarantined(outcome: Outcome, db: Path) -> None:
@@ -636,3 +676,105 @@ def test_quarantine_accounts_for_every_line_of_every_file(
         assert rejected == outcome.rejects_per_file.get(file, 0), file
         assert outcome.raw_counts[file.rsplit(".", 1)[0]] == loaded, file
         assert read == physical_lines(outcome.folder / file) - 1, f"{file}: a line went uncounted"
+
+
+def test_a_nul_byte_in_a_parquet_text_value_is_rejected_with_its_column(
+    clean_export: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "files"
+    shutil.copytree(clean_export, folder)
+    students = pv.read_csv(
+        folder / "students.csv",
+        convert_options=pv.ConvertOptions(column_types=dict.fromkeys(STUDENT_TEXT, pa.string())),
+    )
+    names = students.column("first_name").to_pylist()
+    names[3] = "Ann\x00e"  # the fourth row: a Parquet file's "line" is its row number
+    students = students.set_column(1, "first_name", pa.array(names, pa.string()))
+    (folder / "students.csv").unlink()
+    pq.write_table(students, folder / "students.parquet")
+    with pytest.raises(LoadError) as strict:
+        load_folder(folder, tmp_path / "p.duckdb", project_dir=REPO)
+    first = strict.value.problems[0]
+    assert (first.file, first.line, first.column, first.rule, first.value) == (
+        "students.parquet",
+        4,
+        "first_name",
+        "control_character",
+        "Ann\x00e",
+    )
+    assert "holds a NUL byte" in first.message
+
+
+def _load_cli(folder: Path, db: Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["load", str(folder), "--db", str(db), "--project-dir", str(REPO)])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_loader_crash_is_one_line_naming_the_file_and_raw_is_kept(
+    clean_export: Path, clean_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the loader on one file (here: the check of courses.csv raises) gives
+    one line naming that file through the API's LoadCrash and the CLI's exit code 2."""
+    db = tmp_path / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+    finish = checks.finish
+
+    def broken(con: duckdb.DuckDBPyConnection, judged: checks.Judged) -> None:
+        if judged.name == "courses":
+            raise duckdb.InternalException("something\nbroke")
+        finish(con, judged)
+
+    monkeypatch.setattr(checks, "finish", broken)
+    with pytest.raises(LoadCrash, match=r"courses\.csv: InternalException: something"):
+        load_folder(clean_export, db, project_dir=REPO)
+    code, out, err = _load_cli(clean_export, db)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "courses.csv" in err and "raw left unchanged" in err, err
+    assert raw_fingerprint(db) == before
+
+
+def test_a_failure_outside_any_file_is_one_line_too(
+    clean_export: Path, clean_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "d.duckdb"
+    shutil.copy(clean_db, db)
+    before = raw_fingerprint(db)
+
+    def broken(*args: object) -> None:
+        raise OSError("disk full\nsecond line")
+
+    monkeypatch.setattr(warehouse, "replace_raw_from_load", broken)
+    code, out, err = _load_cli(clean_export, db)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "OSError: disk full" in err and "raw left unchanged" in err, err
+    assert raw_fingerprint(db) == before
+
+
+def test_unnamed_and_repeated_extra_columns_are_ignored_with_a_note(
+    clean_export: Path, clean_db: Path, tmp_path: Path
+) -> None:
+    """Found by the fuzz test: a header starting ",," failed the load as a duplicate
+    column named '' (the empty name). Columns outside the contract, unnamed or
+    repeated, are ignored like any other extra column; a repeated contract column
+    still fails (duplicate_column above)."""
+    folder = tmp_path / "files"
+    shutil.copytree(clean_export, folder)
+    write_rows(folder, "schools", [["", "", *r] for r in read_rows(folder, "schools")])
+    rows = read_rows(folder, "students")
+    write_rows(
+        folder,
+        "students",
+        [[*r, *(["notes", "notes"] if i == 0 else ["a", "b"])] for i, r in enumerate(rows)],
+    )
+    db = tmp_path / "d.duckdb"
+    result = load_folder(folder, db, project_dir=REPO)
+    assert result.rows_rejected == 0
+    notes = "\n".join(result.notes)
+    assert "schools.csv: column(s) (unnamed, field 1), (unnamed, field 2) not in" in notes
+    assert "students.csv: column(s) notes, notes not in the contract: ignored" in notes
+    assert raw_fingerprint(db) == raw_fingerprint(clean_db)

@@ -284,3 +284,162 @@ def test_unknown_codes_are_counted_on_rows_that_broke_another_rule_first(
     assert any(
         "unknown code 'ZZ' in attendance_events.event_type (3 rows)" in n for n in result.notes
     )
+
+
+def test_without_a_calendar_attendance_loads_and_is_not_judged_by_it(folder: Path) -> None:
+    (folder / "calendar_days.csv").unlink()
+    result, _ = load(folder)  # strict: nothing is rejected for want of a calendar
+    counts = {f.table: f for f in result.files}
+    assert counts["attendance_events"].rows_loaded == counts["attendance_events"].rows_read > 0
+    assert counts["calendar_days"].status == "absent"
+
+
+def test_a_spell_without_its_school_takes_the_one_its_records_name(folder: Path) -> None:
+    rows = read_rows(folder, "enrollments")
+    h = rows[0]
+    att = read_rows(folder, "attendance_events")
+    student, school, year = att[1][0], att[1][1], att[1][2]
+    i = next(
+        i
+        for i, r in enumerate(rows[1:], start=1)
+        if r[0] == student and r[h.index("school_id")] == school and r[2] == year
+    )
+    rows[i][h.index("school_id")] = ""
+    # another spell whose student's records name two schools: nothing decides
+    j = next(
+        j
+        for j, r in enumerate(rows[1:], start=1)
+        if r[0] != student and r[h.index("exit_date")] and r[2] == year
+    )
+    other = next(r[0] for r in read_rows(folder, "schools")[1:] if r[0] != rows[j][1])
+    ah = att[0]
+    stray = [""] * len(ah)
+    stray[ah.index("student_id")], stray[ah.index("school_id")] = rows[j][0], other
+    stray[ah.index("school_year")], stray[ah.index("event_date")] = year, rows[j][4]
+    stray[ah.index("event_type")], stray[ah.index("event_duration")] = att[1][4], "1.0"
+    write_rows(folder, "attendance_events", [*att, stray])
+    rows[j][h.index("school_id")] = ""
+    write_rows(folder, "enrollments", rows)
+    result, db = load(folder, mode="quarantine")
+    assert query(
+        db,
+        "select line, rule, new_value from audit.raw_adjustments "
+        "where rule = 'school_from_records'",
+    ) == [(i + 1, "school_from_records", school)]
+    assert query(
+        db, "select line, rule from audit.raw_rejects where table_name = 'enrollments'"
+    ) == [(j + 1, "required")]
+    assert result.rejects_by_file_rule[("enrollments.csv", "required")] == 1
+
+
+def test_load_works_from_any_folder(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeds are the installed project's, wherever the command runs from."""
+    from k12ews.cli import main
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("K12EWS_PROJECT_DIR", raising=False)
+    assert main(["load", str(folder), "--db", str(tmp_path / "d.duckdb")]) == 0
+
+
+def test_keyed_hashes_with_an_optional_table_left_out(folder: Path) -> None:
+    (folder / "parent_contacts.csv").unlink()
+    result, _ = load(folder, id_secret=b"a district secret of 32 bytes!!!")
+    assert result.hashed_ids and result.rows_rejected == 0
+
+
+def test_a_calendar_for_some_years_judges_only_those_years(folder: Path) -> None:
+    rows = read_rows(folder, "calendar_days")
+    h = rows[0]
+    years = sorted({r[h.index("school_year")] for r in rows[1:]})
+    write_rows(folder, "calendar_days", [h, *(r for r in rows[1:] if r[1] == years[-1])])
+    result, _ = load(folder)  # strict: the first year's attendance is not judged by it
+    assert result.rows_rejected == 0
+
+
+def test_a_one_day_spell_entered_beside_a_real_one_is_the_only_one_rejected(
+    folder: Path,
+) -> None:
+    school_a, school_b = add_second_school(folder, "Elementary")
+    rows = read_rows(folder, "enrollments")
+    h = rows[0]
+    i = closed_spell(rows, school_a)
+    no_show = list(rows[i])
+    no_show[h.index("school_id")] = school_b
+    no_show[h.index("exit_date")] = no_show[h.index("entry_date")]
+    write_rows(folder, "enrollments", [*rows, no_show])
+    _, db = load(folder, mode="quarantine")
+    ((line, rule, message),) = query(db, "select line, rule, message from audit.raw_rejects")
+    assert (line, rule) == (len(rows) + 1, "overlapping_enrollment")
+    assert f"line {i + 1}, which stands" in message
+
+
+def test_marks_without_the_course_catalogue_fail_naming_both_files(folder: Path) -> None:
+    (folder / "courses.csv").unlink()
+    with pytest.raises(LoadError) as e:
+        load(folder, mode="quarantine")
+    assert e.value.counts == {("courses.csv", "missing_file"): 1}
+    assert "course_grades.csv has rows" in str(e.value)
+
+
+def test_a_copy_of_a_rejected_row_is_rejected_with_it(folder: Path) -> None:
+    rows = read_rows(folder, "attendance_events")
+    h = rows[0]
+    other = list(rows[5])
+    other[h.index("event_duration")] = "0.5" if other[h.index("event_duration")] != "0.5" else "1.0"
+    write_rows(folder, "attendance_events", [*rows, rows[5], other])
+    result, db = load(folder, mode="quarantine")
+    n = len(rows)
+    assert query(db, "select line, rule from audit.raw_rejects order by line") == [
+        (6, "duplicate_key"),
+        (n + 1, "duplicate_key"),
+        (n + 2, "duplicate_key"),
+    ]
+    assert query(db, "select count(*) from audit.raw_adjustments") == [(0,)]
+    counts = {f.table: f for f in result.files}["attendance_events"]
+    assert (counts.rows_rejected, counts.rows_merged) == (3, 0)
+
+
+def test_the_grade_span_check_can_be_switched_off(folder: Path) -> None:
+    rows = read_rows(folder, "enrollments")
+    h = rows[0]
+    schools = {r[0]: (int(r[3]), int(r[4])) for r in read_rows(folder, "schools")[1:]}
+    low, high = schools[rows[1][h.index("school_id")]]
+    rows[1][h.index("grade_level")] = str(high + 1 if high < 12 else low - 1)
+    write_rows(folder, "enrollments", rows)
+    with pytest.raises(LoadError):
+        load(folder)
+    result, _ = load(folder, settings=LoadSettings(check_grade_span=False))
+    assert result.rows_rejected == 0
+
+
+def test_a_spell_without_its_school_in_a_file_read_line_by_line(folder: Path) -> None:
+    """Found by the fuzz test: a file the plain read refuses (a broken line) and a spell
+    without its school crashed the inference (a view where a table was to be made)."""
+    rows = read_rows(folder, "enrollments")
+    rows[3][1] = ""
+    write_rows(folder, "enrollments", rows)
+    with (folder / "enrollments.csv").open("a", encoding="utf-8") as f:
+        f.write("a,line,with,too,few,fields\n")
+    result, _ = load(folder, mode="quarantine")
+    assert result.rejects_by_file_rule[("enrollments.csv", "field_count")] == 1
+    assert result.adjustments_by_file_rule.get(("enrollments.csv", "school_from_records"), 0) == 1
+
+
+def test_a_spell_without_its_school_beside_a_record_file_with_broken_bytes(
+    folder: Path,
+) -> None:
+    """Found by the fuzz test: a record file whose plain read fails on a value the
+    inference reads (not UTF-8) crashed it; the file is read line by line instead."""
+    rows = read_rows(folder, "enrollments")
+    rows[3][1] = ""
+    write_rows(folder, "enrollments", rows)
+    path = folder / "discipline_incidents.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b",", b",\x80", 1)  # the student id's first byte
+    path.write_bytes(b"\n".join(lines))
+    result, _ = load(folder, mode="quarantine")
+    assert result.rejects_by_file_rule[("discipline_incidents.csv", "encoding")] == 1

@@ -627,3 +627,26 @@ def test_plan_start_grade_band_is_text_also_with_no_student():
         pd.Series([], dtype="int64"), pd.Series([], dtype="str"), pd.Series([], dtype="int64")
     )
     assert start["start_grade_band"].dtype == "str"
+
+
+def test_a_student_whose_plan_outcome_has_no_model_is_planned_by_next_grade_success():
+    """A district without state tests trains no grade-3 reading model: its K-2 students
+    are planned by next-grade success, not left out (and the capacity counts them)."""
+    rows = [
+        _student("k1", grade_level=1, grade_band="elementary", outcome=plan.NEXT_GRADE),
+        _student("e4", grade_level=4, grade_band="elementary", outcome=plan.NEXT_GRADE),
+        _student("m7", grade_level=7, outcome=plan.GRADUATION),
+        _student("m7", grade_level=7, outcome=plan.NEXT_GRADE),
+    ]
+    s = pd.DataFrame(rows)
+    feats = s[["student_id", "school_year", "decision_point", "absence_rate"]].rename(
+        columns={"absence_rate": "absence_rate_to_date"}
+    )
+    years = s[["student_id", "school_year", "is_gifted"]].drop_duplicates()
+    scores = s.drop(columns=["absence_rate", "is_gifted", "reference_date"])
+    students = plan.plan_students(scores, feats.drop_duplicates(), years, "2026-12-01")
+    assert dict(zip(students["student_id"], students["outcome"], strict=True)) == {
+        "k1": plan.NEXT_GRADE,
+        "e4": plan.NEXT_GRADE,
+        "m7": plan.GRADUATION,
+    }

@@ -29,6 +29,9 @@ def test_report_builds_in_budget_and_places_models_against_published_flags(
     page = out.read_text(encoding="utf-8")
     for plot in PLOTS:
         assert f'<figure data-plot="{plot.key}">' in page, plot.key
+    # what the data supports comes first, one row per indicator family
+    assert page.index("What the district's data supports") < page.index("<figure")
+    assert "course marks and credits" in page
 
     data = report_data.load(national_built)
     placed = roc.place_literature(data.literature, roc.model_curves(data.out_of_time_scores))

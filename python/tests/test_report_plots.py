@@ -208,6 +208,17 @@ def _data(strength: float = 1.5, seed: int = 1) -> ReportData:
         lead_time=lead_time,
         lead_time_statement=statement,
         as_of=pd.DataFrame({"as_of_date": [pd.Timestamp("2023-12-01")]}),
+        coverage=pd.DataFrame(
+            {
+                "indicator": ["attendance", "state tests"],
+                "present": [10, 9],
+                "partial": [1, 0],
+                "absent": [1, 0],
+                "not_yet": [0, 3],
+                "not_applicable": [0, 0],
+                "example": ["School A 2024: attendance_events: no attendance recorded", None],
+            }
+        ),
     )
 
 

@@ -3,7 +3,9 @@
 -- date of the school's own calendar (see the term_end_date doc block): the last
 -- instructional day of grading quarter n for Qn, of semester n for Sn, and the school's
 -- last instructional day of the year for the summer term SU. Only marks whose term ended
--- on or before the as-of date are kept.
+-- on or before the as-of date are kept. A school year the district sent no calendar for
+-- has no term ends: its marks are dated the school year's last day (30 June), so a past
+-- year's marks count and the year under way's wait for its end.
 with
 
 course_grades as (
@@ -78,8 +80,11 @@ dated as (
         course_grades.school_year,
         course_grades.term,
         course_grades.term_type,
-        coalesce(school_term_ends.term_end_date, district_term_ends.term_end_date)
-            as term_end_date,
+        coalesce(
+            school_term_ends.term_end_date,
+            district_term_ends.term_end_date,
+            {{ school_year_last_day('course_grades.school_year') }}
+        ) as term_end_date,
         school_term_ends.term_end_date is null as is_term_end_date_from_district,
         course_grades.letter_grade,
         course_grades.grading_scale,

@@ -38,6 +38,10 @@ coverage as (
     select * from {{ ref('int_student_years__data_coverage') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
 regular_term_totals as (
     select
         student_id,
@@ -144,7 +148,11 @@ years_joined as (
         student_years.grade_level,
         student_years.school_id,
         coverage.course_performance_data_status,
-        coalesce(calendar_bounds.is_year_complete, true) as is_year_complete,
+        -- without a calendar, a year is complete once its school year has ended
+        coalesce(
+            calendar_bounds.is_year_complete,
+            student_years.school_year < {{ school_year_of('as_of.as_of_date') }}
+        ) as is_year_complete,
         {%- for column, expression in [
             ('terms_graded', 'coalesce(regular_term_totals.terms_graded, 0)'),
             ('semesters_graded', 'coalesce(regular_term_totals.semesters_graded, 0)'),
@@ -191,6 +199,7 @@ years_joined as (
                 ) }}
         end as summer_credits_earned
     from student_years
+    cross join as_of
     left join coverage
         on
             student_years.student_id = coverage.student_id

@@ -27,15 +27,20 @@ attendance_events as (
     select * from {{ ref('stg_sis__attendance_events') }}
 ),
 
--- Each spell's days are counted up to the earlier of its last day enrolled and the
--- school's attendance-complete date.
+-- Each spell's days are counted from the later of its entry and the school's first
+-- complete day, to the earlier of its last day enrolled and the school's last complete
+-- day (int_school_years__calendar_bounds).
 spells_counted as (
     select
         spells.student_id,
         spells.school_id,
         spells.school_year,
         spells.grade_level,
-        spells.entry_date,
+        case
+            when spells.entry_date < calendar_bounds.attendance_complete_from_date
+                then calendar_bounds.attendance_complete_from_date
+            else spells.entry_date
+        end as first_counted_date,
         case
             when spells.effective_exit_date < calendar_bounds.attendance_complete_through_date
                 then spells.effective_exit_date
@@ -76,7 +81,7 @@ enrolled_days as (
         on
             spells_counted.school_id = instructional_days.school_id
             and spells_counted.school_year = instructional_days.school_year
-            and spells_counted.entry_date <= instructional_days.calendar_date
+            and spells_counted.first_counted_date <= instructional_days.calendar_date
             and spells_counted.last_counted_date >= instructional_days.calendar_date
 ),
 

@@ -49,14 +49,14 @@ activities as (
     select * from {{ ref('stg_sis__extracurricular_participation') }}
 ),
 
+schools as (
+    select * from {{ ref('stg_sis__schools') }}
+),
+
 as_of as (
     select
         as_of_date,
-        cast(
-            extract(year from as_of_date)
-            + case when extract(month from as_of_date) >= 7 then 1 else 0 end
-            as {{ dbt.type_int() }}
-        ) as as_of_school_year
+        {{ school_year_of('as_of_date') }} as as_of_school_year
     from {{ ref('int_as_of_date') }}
 ),
 
@@ -119,6 +119,12 @@ school_year_tested as (
 ),
 
 -- rows each school has in each dated table up to the as-of date
+{%- set dated_tables = [
+    ('assessments', 'assessments', 'administration_date'),
+    ('discipline_incidents', 'discipline_incidents', 'incident_date'),
+    ('program_services', 'program_services', 'start_date'),
+    ('parent_contacts', 'parent_contacts', 'contact_date'),
+] %}
 school_rows as (
     select
         'course_grades' as source_name,
@@ -128,50 +134,19 @@ school_rows as (
         max(term_end_date) as last_data_date
     from course_grades
     group by school_id, school_year
-    union all
-    select
-        'assessments' as source_name,
-        assessments.school_id,
-        assessments.school_year,
-        count(*) as rows_found,
-        max(assessments.administration_date) as last_data_date
-    from assessments
-    cross join as_of
-    where assessments.administration_date <= as_of.as_of_date
-    group by assessments.school_id, assessments.school_year
-    union all
-    select
-        'discipline_incidents' as source_name,
-        discipline_incidents.school_id,
-        discipline_incidents.school_year,
-        count(*) as rows_found,
-        max(discipline_incidents.incident_date) as last_data_date
-    from discipline_incidents
-    cross join as_of
-    where discipline_incidents.incident_date <= as_of.as_of_date
-    group by discipline_incidents.school_id, discipline_incidents.school_year
-    union all
-    select
-        'program_services' as source_name,
-        program_services.school_id,
-        program_services.school_year,
-        count(*) as rows_found,
-        max(program_services.start_date) as last_data_date
-    from program_services
-    cross join as_of
-    where program_services.start_date <= as_of.as_of_date
-    group by program_services.school_id, program_services.school_year
-    union all
-    select
-        'parent_contacts' as source_name,
-        parent_contacts.school_id,
-        parent_contacts.school_year,
-        count(*) as rows_found,
-        max(parent_contacts.contact_date) as last_data_date
-    from parent_contacts
-    cross join as_of
-    where parent_contacts.contact_date <= as_of.as_of_date
-    group by parent_contacts.school_id, parent_contacts.school_year
+    {%- for source, cte, date in dated_tables %}
+        union all
+        select
+            '{{ source }}' as source_name,
+            {{ cte }}.school_id,
+            {{ cte }}.school_year,
+            count(*) as rows_found,
+            max({{ cte }}.{{ date }}) as last_data_date
+        from {{ cte }}
+        cross join as_of
+        where {{ cte }}.{{ date }} <= as_of.as_of_date
+        group by {{ cte }}.school_id, {{ cte }}.school_year
+    {%- endfor %}
     union all
     select
         'extracurricular_participation' as source_name,
@@ -193,6 +168,28 @@ district_rows as (
         sum(rows_found) as rows_found
     from school_rows
     group by source_name, school_year
+),
+
+-- the first year the district sent each table for
+district_sources as (
+    select
+        source_name,
+        min(school_year) as first_school_year
+    from district_rows
+    group by source_name
+),
+
+-- school-years whose level (a school of the same level) has course marks this year
+level_marks as (
+    select distinct
+        school_levels.school_id,
+        school_rows.school_year
+    from school_rows
+    inner join schools as marked
+        on school_rows.school_id = marked.school_id
+    inner join schools as school_levels
+        on marked.school_level = school_levels.school_level
+    where school_rows.source_name = 'course_grades'
 ),
 
 -- every school-year with every table source
@@ -221,26 +218,43 @@ table_coverage as (
         cast(null as date) as data_complete_through_date,
         case
             when school_rows.rows_found > 0 then 'present'
+            -- a school with no grade the district tests (known only if it tests any)
             when
                 table_sources.source_name = 'assessments'
+                and district_sources.first_school_year is not null
                 and school_year_tested.school_id is null
                 then 'not_applicable'
+            -- marks before any school of the level has some this year; tests before
+            -- the district gives any this year
             when
-                table_sources.source_name in ('course_grades', 'assessments')
-                and school_years.school_year >= as_of.as_of_school_year
+                school_years.school_year >= as_of.as_of_school_year
                 and not coalesce(calendar_bounds.is_year_complete, false)
                 and (
-                    table_sources.source_name = 'course_grades'
-                    or coalesce(district_rows.rows_found, 0) = 0
+                    (
+                        table_sources.source_name = 'course_grades'
+                        and level_marks.school_id is null
+                    )
+                    or (
+                        table_sources.source_name = 'assessments'
+                        and coalesce(district_rows.rows_found, 0) = 0
+                    )
                 )
                 then 'not_due'
+            -- records where none is a normal count: present in a year the district
+            -- sent any, and in the year under way of a table it sent for earlier years
             when
                 table_sources.source_name
                 in (
                     'discipline_incidents', 'program_services', 'parent_contacts',
                     'extracurricular_participation'
                 )
-                and district_rows.rows_found > 0
+                and (
+                    district_rows.rows_found > 0
+                    or (
+                        school_years.school_year >= as_of.as_of_school_year
+                        and district_sources.first_school_year < school_years.school_year
+                    )
+                )
                 then 'present'
             else 'absent'
         end as status,
@@ -270,6 +284,12 @@ table_coverage as (
         on
             school_years.school_id = school_year_tested.school_id
             and school_years.school_year = school_year_tested.school_year
+    left join district_sources
+        on table_sources.source_name = district_sources.source_name
+    left join level_marks
+        on
+            school_years.school_id = level_marks.school_id
+            and school_years.school_year = level_marks.school_year
     left join calendar_bounds
         on
             school_years.school_id = calendar_bounds.school_id

@@ -37,12 +37,16 @@ final as (
         indicator,
         indicator_words,
         {{ coverage_status_of_rank('min(status_rank)') }} as status,
-        {{ dbt.listagg(
-            "case when status not in ('present', 'not_applicable') then source_name || ': ' "
-            ~ "|| reason end",
-            "'; '",
-            "order by source_name"
-        ) }} as reason
+        -- nullif: Spark's listagg of no values is '', DuckDB's and Postgres's is null
+        nullif(
+            {{ dbt.listagg(
+                "case when status not in ('present', 'not_applicable') then source_name || ': ' "
+                ~ "|| reason end",
+                "'; '",
+                "order by source_name"
+            ) }},
+            ''
+        ) as reason
     from joined
     group by school_id, school_year, indicator, indicator_words
 )

@@ -55,11 +55,15 @@ pivoted as (
                 "min(case when indicator = '" ~ indicator ~ "' then status_rank end)"
             ) }} as {{ indicator }}_data_status,
         {%- endfor %}
-        {{ dbt.listagg(
-            "case when status_rank = 1 then indicator_words end",
-            "', '",
-            "order by indicator"
-        ) }} as unknown_indicators
+        -- nullif: Spark's listagg of no values is '', DuckDB's and Postgres's is null
+        nullif(
+            {{ dbt.listagg(
+                "case when status_rank = 1 then indicator_words end",
+                "', '",
+                "order by indicator"
+            ) }},
+            ''
+        ) as unknown_indicators
     from student_indicators
     group by student_id, school_year
 ),

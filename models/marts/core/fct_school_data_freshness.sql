@@ -57,9 +57,7 @@ attendance_now as (
     from calendar_bounds
     cross join as_of
     where
-        calendar_bounds.school_year
-        = extract(year from as_of.as_of_date)
-        + case when extract(month from as_of.as_of_date) >= 7 then 1 else 0 end
+        calendar_bounds.school_year = {{ school_year_of('as_of.as_of_date') }}
 ),
 
 -- the dated raw tables, and whether the SIS adds rows to them every school day

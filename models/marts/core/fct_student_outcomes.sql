@@ -121,7 +121,8 @@ cohorts as (
     where high_school_spell_rank = 1
 ),
 
--- A cohort year whose exits carry no exit codes: graduating or not is unknown.
+-- A cohort year whose exits carry no exit codes at the student's school, or an exit of
+-- the student's own without a code: graduating or not is unknown.
 cohort_exit_coverage as (
     select
         cohorts.student_id,
@@ -134,6 +135,26 @@ cohort_exit_coverage as (
             and coverage.school_year
             between cohorts.cohort_entry_school_year and cohorts.cohort_graduation_year
     group by cohorts.student_id
+    union all
+    select
+        cohorts.student_id,
+        1 as has_exits_without_codes
+    from cohorts
+    inner join spells
+        on
+            cohorts.student_id = spells.student_id
+            and spells.school_year
+            between cohorts.cohort_entry_school_year and cohorts.cohort_graduation_year
+    where spells.has_exited and spells.exit_code is null
+    group by cohorts.student_id
+),
+
+cohort_exit_unknown as (
+    select
+        student_id,
+        max(has_exits_without_codes) as has_exits_without_codes
+    from cohort_exit_coverage
+    group by student_id
 ),
 
 -- The cohort's 9th-grade year (cohort year - 3) must be after the first year of the
@@ -181,7 +202,7 @@ cohort_outcomes as (
         diplomas.diploma_school_year,
         case
             when diplomas.diploma_school_year <= cohorts.cohort_graduation_year then true
-            when cohort_exit_coverage.has_exits_without_codes = 1 then null
+            when cohort_exit_unknown.has_exits_without_codes = 1 then null
             when as_of.as_of_date >= year_ends.next_year_start_date then false
         end as graduated_on_time
     from cohorts
@@ -193,8 +214,8 @@ cohort_outcomes as (
             and ranked_cohort_spells.recency_rank = 1
     left join diplomas
         on cohorts.student_id = diplomas.student_id
-    left join cohort_exit_coverage
-        on cohorts.student_id = cohort_exit_coverage.student_id
+    left join cohort_exit_unknown
+        on cohorts.student_id = cohort_exit_unknown.student_id
     left join year_ends
         on cohorts.cohort_graduation_year = year_ends.school_year
 ),

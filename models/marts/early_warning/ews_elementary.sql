@@ -60,7 +60,10 @@ flagged as (
             "out_of_school_suspensions > 0 or incidents >= "
             ~ var('behaviour_incident_flag_count')
         ) }} as flag_behaviour,
-        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility
+        case
+            when mid_year_school_changes > 0 then true
+            else {{ flag_if_known('late_entry_data_status', 'is_late_entry') }}
+        end as flag_mobility
     from elementary
 ),
 

@@ -70,8 +70,12 @@ flagged as (
         end as flag_off_track,
         {{ flag_if_known('behaviour_data_status', 'out_of_school_suspensions > 0') }}
             as flag_behaviour,
-        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
-        coalesce(is_over_age_for_grade, false) as flag_over_age
+        case
+            when mid_year_school_changes > 0 then true
+            else {{ flag_if_known('late_entry_data_status', 'is_late_entry') }}
+        end as flag_mobility,
+        {{ flag_if_known('over_age_data_status', 'is_over_age_for_grade') }}
+            as flag_over_age
     from high
 ),
 

@@ -59,8 +59,14 @@ flagged as (
             'behaviour_data_status',
             "abc_behaviour_flag or incidents >= " ~ var('behaviour_incident_flag_count')
         ) }} as flag_behaviour,
-        coalesce(mid_year_school_changes > 0 or is_late_entry, false) as flag_mobility,
-        coalesce(has_been_retained or is_over_age_for_grade, false) as flag_over_age
+        case
+            when mid_year_school_changes > 0 then true
+            else {{ flag_if_known('late_entry_data_status', 'is_late_entry') }}
+        end as flag_mobility,
+        case
+            when has_been_retained then true
+            else {{ flag_if_known('over_age_data_status', 'is_over_age_for_grade') }}
+        end as flag_over_age
     from middle
 ),
 

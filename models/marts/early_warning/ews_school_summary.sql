@@ -3,9 +3,9 @@
 -- absence, core course failure, mobility, out-of-school suspension and on-track among
 -- the students of record at the school; cells with fewer than var min_cell_size
 -- students are suppressed (rates blank, is_suppressed), as public reporting requires.
--- Each rate is over the students whose indicator is known (doc block data_coverage): a
--- rate no student's data supports is null; a student group that is not on record is
--- 'unknown', never 'no'.
+-- Each rate is over the students whose indicator is known (doc block data_coverage),
+-- and is suppressed too when fewer than var min_cell_size of them are known; a student
+-- group that is not on record is 'unknown', never 'no'.
 with
 
 student_years as (
@@ -93,7 +93,8 @@ aggregated as (
         avg(
             cast(
                 case
-                    when mid_year_school_changes > 0 or is_late_entry then 1.0 else 0.0
+                    when mid_year_school_changes > 0 or is_late_entry then 1.0
+                    when is_late_entry is not null then 0.0
                 end
                 as {{ type_double() }}
             )
@@ -124,7 +125,15 @@ aggregated as (
                 end
                 as {{ type_double() }}
             )
-        ) as ninth_grade_on_track_rate
+        ) as ninth_grade_on_track_rate,
+        -- each rate's own denominator: a rate over fewer known students than var
+        -- min_cell_size is suppressed, whatever the cell's size
+        count(case when core_courses_graded > 0 then 1 end) as core_course_failure_known,
+        count(case when mid_year_school_changes > 0 or is_late_entry is not null then 1 end)
+            as mobility_known,
+        count(out_of_school_suspensions) as suspension_known,
+        count(is_on_track_for_graduation) as on_track_known,
+        count(is_chicago_on_track) as ninth_grade_on_track_known
     from grouped
     group by school_id, school_year, grade_band, group_type, group_value
 ),
@@ -137,19 +146,22 @@ final as (
         group_type,
         group_value,
         students,
-        students < {{ var('min_cell_size') }} as is_suppressed,
-        case when students >= {{ var('min_cell_size') }} then chronic_absence_rate end
-            as chronic_absence_rate,
-        case when students >= {{ var('min_cell_size') }} then core_course_failure_rate end
-            as core_course_failure_rate,
-        case when students >= {{ var('min_cell_size') }} then mobility_rate end
-            as mobility_rate,
-        case when students >= {{ var('min_cell_size') }} then suspension_rate end
-            as suspension_rate,
-        case when students >= {{ var('min_cell_size') }} then on_track_rate end
-            as on_track_rate,
-        case when students >= {{ var('min_cell_size') }} then ninth_grade_on_track_rate end
-            as ninth_grade_on_track_rate
+        {%- for rate, known in [
+            ('chronic_absence_rate', 'students_rated_for_attendance'),
+            ('core_course_failure_rate', 'core_course_failure_known'),
+            ('mobility_rate', 'mobility_known'),
+            ('suspension_rate', 'suspension_known'),
+            ('on_track_rate', 'on_track_known'),
+            ('ninth_grade_on_track_rate', 'ninth_grade_on_track_known'),
+        ] %}
+            case
+                when
+                    students >= {{ var('min_cell_size') }}
+                    and {{ known }} >= {{ var('min_cell_size') }}
+                    then {{ rate }}
+            end as {{ rate }},
+        {%- endfor %}
+        students < {{ var('min_cell_size') }} as is_suppressed
     from aggregated
 )
 

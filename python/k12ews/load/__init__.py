@@ -6,8 +6,16 @@ the rules that resolve rather than reject; ``read`` reads files with their line 
 (set-based SQL, no loop over rows); ``result`` is what a load reports.
 """
 
-from k12ews.load.loader import load_folder
+from k12ews.load.loader import LoadCrash, load_folder
 from k12ews.load.result import FileCounts, LoadError, LoadResult, Problem
 from k12ews.load.rules import LoadSettings
 
-__all__ = ["FileCounts", "LoadError", "LoadResult", "LoadSettings", "Problem", "load_folder"]
+__all__ = [
+    "FileCounts",
+    "LoadCrash",
+    "LoadError",
+    "LoadResult",
+    "LoadSettings",
+    "Problem",
+    "load_folder",
+]

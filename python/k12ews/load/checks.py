@@ -20,6 +20,7 @@ For table ``t`` (staged by :mod:`k12ews.load.read`):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -248,9 +249,34 @@ class Context:
     settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
 
 
+def _control_problem(table: contract.Table, staged: Staged) -> list[tuple[str, str]]:
+    """A NUL byte or byte 0x01 in a text value, the first column holding one named: one
+    check for all text columns (a Parquet file is scanned once for it). A plain CSV
+    file holds neither (read.scan_csv); in other columns the value fails its type."""
+    names = [c.name for c in table.columns if c.type.upper() == "VARCHAR"]
+    if staged.plain or not names:
+        return []
+    holds = {n: f"(contains({q(n)}, chr(0)) OR contains({q(n)}, chr(1)))" for n in names}
+
+    def first(value: Callable[[str], str]) -> str:
+        return "CASE " + " ".join(f"WHEN {holds[n]} THEN {value(n)}" for n in names) + " END"
+
+    message = (
+        f"CASE WHEN contains({first(q)}, chr(0)) THEN 'holds a NUL byte' ELSE 'holds byte 0x01' END"
+    )
+    cond = " OR ".join(holds.values())
+    return [
+        (
+            cond,
+            f"CASE WHEN {cond} THEN {{'rule': 'control_character', 'column_name': {first(lit)}, "
+            f"'value': {first(lambda n: _text(staged, n))}, 'message': {message}}} END",
+        )
+    ]
+
+
 def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
     """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per check."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = _control_problem(table, staged)
     for c in table.columns:
         out += _column_problems(table, c, staged, ctx.crosswalks)
     return out + _table_problems(table, staged, ctx.as_of, ctx.settings)
@@ -423,6 +449,28 @@ def drop_typed(con: duckdb.DuckDBPyConnection, table: str) -> None:
 # ---------------------------------------------------------------- rows that load, rejects
 
 
+def _reject_copies_of_rejected(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+    """A row merged into an earlier copy that a later check rejected is rejected too,
+    with the same problem: one record sent twice is one record."""
+    if not judged.merged:
+        return
+    t = judged.name
+    moved = _rows(
+        con.execute(
+            f"""
+            INSERT INTO _sp_{t}
+            SELECT m.line, sp.rule, sp.column_name, sp.value_columns,
+                   sp.message || ' (a copy of line ' || m.kept_line || ')'
+            FROM _mg_{t} AS m JOIN _sp_{t} AS sp ON sp.line = m.kept_line
+            """
+        )
+    )
+    if moved:
+        con.execute(f"DELETE FROM _mg_{t} WHERE line IN (SELECT line FROM _sp_{t})")
+        judged.merged -= moved
+        judged.set_problems += moved
+
+
 def adjusted(table: str, column: str) -> str:
     """SQL of a column's value as it loads: corrected by its value adjustments, if any."""
     value = q(column)
@@ -436,6 +484,12 @@ def finish(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
     """``_ok_<t>`` (rows that load, in file order, with their value adjustments), the
     adjustments' rows of ``_adjustments`` and this table's rows of ``_rejects``."""
     t = judged.name
+    _reject_copies_of_rejected(con, judged)
+    if judged.rejected:  # an adjustment of a row that is rejected after all is no change
+        con.execute(
+            f"DELETE FROM {ADJUSTMENTS} WHERE table_name = {lit(t)} "
+            f"AND line IN {judged.rejected_lines()}"
+        )
     cols = ", ".join(
         f"{adjusted(t, c)} AS {q(c)}" if adjusted(t, c) != q(c) else q(c)
         for c in judged.table.column_names

@@ -36,13 +36,16 @@ SOURCES: tuple[tuple[str, str | None], ...] = (
 )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
+def _rows(con: duckdb.DuckDBPyConnection, staged: Staged, columns: tuple[str, ...]) -> str:
     """SQL of a staged file's records (text), read the careful way if the plain read
-    refuses the file (the table's own check will read it that way too)."""
+    refuses the file's ``columns`` (the table's own check reads it that way too): the
+    reader checks a value (its UTF-8) only when the value is read, so the test reads
+    exactly the columns the inference does."""
     if staged.plain:
         source = plain_source(staged)
+        counts = ", ".join(f'count("{c}")' for c in columns)
         try:
-            con.execute(f"SELECT count(*) FROM ({source})").fetchone()
+            con.execute(f"SELECT {counts} FROM ({source})").fetchone()
             return source
         except duckdb.Error:
             read_carefully(con, staged, materialize=False)
@@ -58,11 +61,13 @@ def infer_spell_schools(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged
     """Fill the school of spells sent without one, where the records name one school;
     return how many were filled. Run after schools are checked, before enrollments."""
     enrollments = staged["enrollments"]
-    if enrollments.fmt == "absent" or not _missing(con, _rows(con, enrollments)):
+    if enrollments.fmt == "absent" or not _missing(con, _rows(con, enrollments, ("school_id",))):
         return 0
     spells = staging_name("enrollments")
     if enrollments.fmt == "csv" and not enrollments.materialized:
-        read_carefully(con, enrollments, materialize=True)  # the fills go into a table
+        # the fills go into a table (a careful read may have left a view of that name)
+        con.execute(f"DROP VIEW IF EXISTS {spells}")
+        read_carefully(con, enrollments, materialize=True)
     elif not enrollments.materialized:  # a Parquet file's view, copied once
         con.execute(f"CREATE TEMP TABLE {spells}_copy AS SELECT * FROM {spells}")
         con.execute(f"DROP VIEW {spells}")
@@ -73,6 +78,7 @@ def infer_spell_schools(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged
         s = staged[table]
         if s.fmt == "absent" or s.rows_read == 0:
             continue
+        used = ("student_id", "school_id", "school_year", *((date,) if date else ()))
         inside = (
             f"TRY_CAST(r.{date} AS DATE) BETWEEN s.entry_date AND coalesce(s.exit_date, "
             "DATE '9999-12-31')"
@@ -81,7 +87,7 @@ def infer_spell_schools(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged
         )
         records.append(
             f"SELECT s._line, CAST(r.school_id AS VARCHAR) AS school_id "
-            f"FROM ({_rows(con, s)}) AS r JOIN missing AS s "
+            f"FROM ({_rows(con, s, used)}) AS r JOIN missing AS s "
             f"ON CAST(r.student_id AS VARCHAR) = s.student_id "
             f"AND TRY_CAST(r.school_year AS INTEGER) = s.school_year AND {inside}"
         )

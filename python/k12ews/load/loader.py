@@ -33,6 +33,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -54,6 +56,7 @@ from k12ews.load.result import (
     EXAMPLES_PER_RULE,
     REPORT_LIMIT,
     FileCounts,
+    LoadCrash,
     LoadError,
     LoadResult,
     Mode,
@@ -100,6 +103,17 @@ def load_crosswalks(seeds_dir: Path) -> checks.Crosswalks:
             )
         codes[seed] = _seed_codes(path, column)
     return codes
+
+
+@contextmanager
+def _crash_names(file: str) -> Iterator[None]:
+    """Re-raise an unexpected error inside the block as a :class:`LoadCrash` on ``file``."""
+    try:
+        yield
+    except (FileProblem, LoadError):
+        raise
+    except Exception as e:
+        raise LoadCrash(file, e) from e
 
 
 def _file_problem(p: FileProblem) -> Problem:
@@ -155,7 +169,8 @@ def stage_folder(
             continue
         try:
             # keyed hashes change the staged rows in place: those need tables
-            staged[t.name] = stage(con, t, found[t.name], materialize=materialize)
+            with _crash_names(found[t.name].name):
+                staged[t.name] = stage(con, t, found[t.name], materialize=materialize)
         except FileProblem as p:
             problems.append(_file_problem(p))
             continue
@@ -168,6 +183,24 @@ def stage_folder(
                     None,
                     "no_rows",
                     f"the file has a header but no rows, and {t.name} is required",
+                )
+            )
+    for child, parent in rules.REQUIRED_WITH:
+        if (
+            child in staged
+            and staged[child].rows_read > 0
+            and parent in staged
+            and staged[parent].rows_read == 0
+        ):
+            problems.append(
+                Problem(
+                    staged[parent].file,
+                    None,
+                    None,
+                    None,
+                    "missing_file" if staged[parent].fmt == "absent" else "no_rows",
+                    f"{staged[child].file} has rows, and each needs its row in {parent}: "
+                    f"send {parent} too, or leave {child} out",
                 )
             )
     return staged, problems
@@ -209,8 +242,10 @@ def load_folder(
         if id_secret is not None:
             from k12ews.privacy import hash_student_ids
 
-            with_ids = [
-                staging_name(t.name) for t in contract.TABLES if "student_id" in t.column_names
+            with_ids = [  # a table left out has no rows (and is a view): nothing to hash
+                staging_name(t.name)
+                for t in contract.TABLES
+                if "student_id" in t.column_names and staged[t.name].fmt != "absent"
             ]
             hashed = hash_student_ids(con, with_ids, id_secret)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
@@ -219,9 +254,10 @@ def load_folder(
         )
         merged: dict[str, int] = {}
         for name in rules.LOAD_ORDER:
-            if name == "enrollments":
-                infer_spell_schools(con, staged)  # a spell sent without its school
-            merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
+            with _crash_names(staged[name].file):
+                if name == "enrollments":
+                    infer_spell_schools(con, staged)  # a spell sent without its school
+                merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
         result = _counts(con, staged, merged, mode)
         result.hashed_ids = hashed
         result.notes += unknown_code_notes(con)

@@ -1,22 +1,25 @@
 """Read one contract file: its header, its records in file order, their line and text.
 
 A CSV file is first scanned once in Python: its physical lines (header = line 1), its
-header line, and whether any byte of it is a double quote, a control byte 0x01 or a
-NUL byte. The header is checked (:func:`check_header`). The records are then read one
+header line, and whether any byte of it is a double quote, a control byte 0x01, a
+NUL byte or a stray carriage return. Lines end with LF (or CRLF), or with CR alone in
+a file that has no LF at all (Excel on older Macs); any other CR is stray, and rejects
+its line. The header is checked (:func:`check_header`). The records are then read one
 of two ways, with the same result:
 
-- **plain** (no double quote, no 0x01 or NUL byte, more than one column): DuckDB's
-  parallel CSV reader, comma-delimited, no quoting, every field as text, strict about
-  the number of fields and about UTF-8. Records keep file order, so record k (from 0)
-  is physical line k + 2. If the reader refuses a line, or returns anything but one
-  record per physical line after the header (a blank line, a stray carriage return),
-  the file is read the careful way instead (:func:`read_carefully`): the plain read
-  never judges a line itself.
+- **plain** (no double quote, no 0x01 or NUL byte, no stray CR, more than one
+  column): DuckDB's parallel CSV reader, comma-delimited, no quoting, every field as
+  text, strict about the number of fields and about UTF-8. Records keep file order,
+  so record k (from 0) is physical line k + 2. If the reader refuses a line, or
+  returns anything but one record per physical line after the header (a blank
+  line), the file is read the careful way instead (:func:`read_carefully`): the
+  plain read never judges a line itself.
 - **careful**: physical lines first (DuckDB, one VARCHAR column, no quoting), so every
   record keeps its line number and text, and a line DuckDB cannot decode (not UTF-8,
-  a control byte) is kept as a rejected line rather than skipped; fields are then
-  split in SQL (a plain split on commas, or a quote-aware split for lines holding a
-  double quote). A record may not span lines.
+  a control byte) is kept as a rejected line rather than skipped (a file with a
+  stray CR, or one DuckDB refuses or loses lines of, is split into lines in Python
+  instead); fields are then split in SQL (a plain split on commas, or a quote-aware
+  split for lines holding a double quote). A record may not span lines.
 
 Every CSV value stays text here; the checks cast it. The original text of a line is
 read again (:func:`texts`) only for the lines that are rejected.
@@ -59,9 +62,11 @@ class FileProblem(Exception):  # noqa: N818 (a problem found, not a failure of t
 
 @dataclass(frozen=True)
 class CsvScan:
-    lines: int  # physical lines: newline characters, plus one for a last line without one
+    lines: int  # physical lines: line ends, plus one for a last line without one
     header: bytes | None  # the first line without its line end (None: the file is empty)
-    plain: bool  # no double quote, no byte 0x01, no NUL byte anywhere in the file
+    plain: bool  # no double quote, no byte 0x01, no NUL byte, no stray carriage return
+    newline: bytes = b"\n"  # what ends a line: LF (or CRLF), or CR alone in a file without LF
+    stray_cr: bool = False  # a carriage return that does not end a line (LF files only)
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Staged:
     notes: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # CSV header, lower case
     plain: bool = False  # CSV read by DuckDB's parallel reader (see the module doc)
+    newline: bytes = b"\n"  # CSV: what ends a line (CsvScan.newline)
+    stray_cr: bool = False  # CSV: a carriage return inside a line (read line by line in Python)
     materialized: bool = False  # _in_<table> is a table (its rows changed in place)
     numbered: str | None = None  # CSV: SQL of (line_no, line, error_type), once read
     helpers: list[str] = field(default_factory=list)  # temp relations to drop
@@ -100,29 +107,50 @@ _FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
 _LINE_RE = f"{_FIELD}(?:,{_FIELD})*"
 _EXTRACT_RE = f",({_FIELD})"
 
-# DuckDB's error types for a line it could not read as one text column
+# DuckDB's error types for a line it could not read as one text column, and the
+# Python line reader's own (_python_lines)
 _READ_ERROR_RULES = {
     "INVALID ENCODING": ("encoding", "the line is not valid UTF-8"),
     "TOO MANY COLUMNS": ("control_character", "the line holds byte 0x01"),
+    "CARRIAGE RETURN": (
+        "control_character",
+        "the line holds a carriage return that does not end it (CR alone inside a line)",
+    ),
 }
 _CHUNK = 1 << 24
+_HEADER_LIMIT = 1 << 20  # bytes of the first line kept: a longer header is no header
 
 
 def scan_csv(path: Path) -> CsvScan:
-    """Count the file's physical lines, keep its first line, and see if it is plain."""
-    count, last, first, plain = 0, b"", b"", True
-    header_done = False
+    """Count the file's physical lines, keep its first line, and see if it is plain.
+
+    Lines end with LF (a CR before it belongs to the line end), or, in a file with no
+    LF at all, with CR alone (as Excel on older Macs writes). A CR anywhere else in a
+    file with LF is a stray carriage return: the file is read line by line in Python,
+    and the line holding it is rejected."""
+    n_lf = n_cr = n_crlf = 0
+    last, first = b"", b""
+    plain, header_done = True, False
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             if not header_done:
                 end = chunk.find(b"\n")
-                first += chunk if end < 0 else chunk[:end]
-                header_done = end >= 0
-            count += chunk.count(b"\n")
+                first += chunk[: _HEADER_LIMIT - len(first)] if end < 0 else chunk[:end]
+                header_done = end >= 0 or len(first) >= _HEADER_LIMIT
+            n_lf += chunk.count(b"\n")
+            if cr := chunk.count(b"\r"):  # most files have none: one pass less
+                n_cr += cr
+                n_crlf += chunk.count(b"\r\n")
+            n_crlf += last == b"\r" and chunk[:1] == b"\n"
             plain = plain and not (b'"' in chunk or b"\x01" in chunk or b"\x00" in chunk)
             last = chunk[-1:]
-    lines = count + (1 if last not in (b"", b"\n") else 0)
-    return CsvScan(lines, first.removesuffix(b"\r") if lines else None, plain)
+    if not n_lf and n_cr:  # CR-only line ends
+        lines = n_cr + (1 if last != b"\r" else 0)
+        return CsvScan(lines, first.split(b"\r", 1)[0], plain, newline=b"\r")
+    lines = n_lf + (1 if last not in (b"", b"\n") else 0)
+    stray = n_cr != n_crlf
+    header = first.removesuffix(b"\r") if lines else None
+    return CsvScan(lines, header, plain and not stray, stray_cr=stray)
 
 
 def _header_fields(file: str, header: bytes | None) -> list[str]:
@@ -132,8 +160,9 @@ def _header_fields(file: str, header: bytes | None) -> list[str]:
         text = header.decode("utf-8")
     except UnicodeDecodeError:
         raise FileProblem(file, "encoding", "the header line is not valid UTF-8", 1) from None
-    if "\x01" in text:
-        raise FileProblem(file, "control_character", "the header line holds byte 0x01", 1)
+    for char, words in (("\x00", "a NUL byte"), ("\x01", "byte 0x01"), ("\r", "a carriage return")):
+        if char in text:
+            raise FileProblem(file, "control_character", f"the header line holds {words}", 1)
     fields = [f.strip().strip("\ufeff").lower() for f in next(csv.reader([text]))]
     if len(fields) == 1:
         for name, delim in (("semicolon", ";"), ("tab", "\t"), ("pipe", "|")):
@@ -148,10 +177,12 @@ def _header_fields(file: str, header: bytes | None) -> list[str]:
 
 
 def check_header(file: str, fields: list[str], table: contract.Table) -> list[str]:
-    """Raise on a duplicate or missing required column; return notes on the rest."""
+    """Raise on a duplicate contract column or a missing required one; return notes on
+    the rest (columns not in the contract, named, unnamed or repeated, are ignored)."""
+    contract_columns = set(table.column_names)
     seen: set[str] = set()
     for f in fields:
-        if f in seen:
+        if f in seen and f in contract_columns:
             raise FileProblem(file, "duplicate_column", f"column {f} appears twice", 1, f)
         seen.add(f)
     missing = [c.name for c in table.columns if c.required and c.name not in seen]
@@ -167,7 +198,9 @@ def check_header(file: str, fields: list[str], table: contract.Table) -> list[st
     absent = [c.name for c in table.columns if not c.required and c.name not in seen]
     if absent:
         notes.append(f"{file}: optional column(s) {', '.join(absent)} absent: loaded as null")
-    extra = [f for f in fields if f not in set(table.column_names)]
+    extra = [
+        f or f"(unnamed, field {i + 1})" for i, f in enumerate(fields) if f not in contract_columns
+    ]
     if extra:
         notes.append(f"{file}: column(s) {', '.join(extra)} not in the contract: ignored")
     return notes
@@ -198,12 +231,12 @@ def plain_source(staged: Staged) -> str:
 # ---------------------------------------------------------------- the careful read
 
 
-def _python_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+def _python_lines(con: duckdb.DuckDBPyConnection, staged: Staged, name: str) -> None:
     """Table ``name`` (line_no, line, error_type) of every physical line of the file."""
-    data = path.read_bytes()
+    data = staged.path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    parts = data.split(b"\n")
+    parts = data.split(staged.newline)
     if parts and parts[-1] == b"":
         parts.pop()
     texts: list[str | None] = []
@@ -212,7 +245,13 @@ def _python_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None
         raw = raw.removesuffix(b"\r")
         try:
             text = raw.decode("utf-8")
-            error = "TOO MANY COLUMNS" if "\x01" in text else None
+            error = (
+                "TOO MANY COLUMNS"
+                if "\x01" in text
+                else "CARRIAGE RETURN"
+                if "\r" in text
+                else None
+            )
         except UnicodeDecodeError:
             text, error = raw.decode("utf-8", errors="replace"), "INVALID ENCODING"
         texts.append(text if text.strip() or error else None)
@@ -237,21 +276,29 @@ def _read_lines(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
     for name in (lines, rj, rs):
         con.execute(f"DROP TABLE IF EXISTS {name}")
         staged.helpers.append(name)
-    # one text column per physical line: no quoting, a delimiter (0x01) no text holds
-    con.execute(
-        f"CREATE TEMP TABLE {lines} AS SELECT line FROM read_csv('{_sql_path(staged.path)}', "
-        "columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, "
-        "auto_detect=false, max_line_size=10000000, "
-        f"store_rejects=true, rejects_table='{rj}', rejects_scan='{rs}')"
-    )
-    counted = con.execute(
-        f"SELECT (SELECT count(*) FROM {lines}), (SELECT count(DISTINCT line) FROM {rj})"
-    ).fetchone()
-    n_lines, bad_count = (int(counted[0]), int(counted[1])) if counted else (0, 0)
+    if staged.stray_cr:
+        # DuckDB ends a line at a stray CR (or refuses the file): Python splits on LF
+        _python_lines(con, staged, lines)
+        return f"SELECT * FROM {lines}"
+    try:
+        # one text column per physical line: no quoting, a delimiter (0x01) no text holds
+        con.execute(
+            f"CREATE TEMP TABLE {lines} AS SELECT line FROM read_csv('{_sql_path(staged.path)}', "
+            "columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, "
+            "auto_detect=false, max_line_size=10000000, "
+            f"store_rejects=true, rejects_table='{rj}', rejects_scan='{rs}')"
+        )
+        counted = con.execute(
+            f"SELECT (SELECT count(*) FROM {lines}), (SELECT count(DISTINCT line) FROM {rj})"
+        ).fetchone()
+    except duckdb.Error:
+        counted = None  # DuckDB refused the file: Python reads it
+    n_lines, bad_count = (int(counted[0]), int(counted[1])) if counted else (-1, 0)
     if n_lines + bad_count != staged.rows_read + 1:
-        # DuckDB lost lines (seen with a control byte in a large file): read the file
-        # line by line in Python instead, slower but every line is accounted for
-        _python_lines(con, staged.path, lines)
+        # DuckDB refused the file or lost lines (seen with a control byte in a large
+        # file): read the file line by line in Python instead, slower but every line
+        # is accounted for
+        _python_lines(con, staged, lines)
         return f"SELECT * FROM {lines}"
     if not bad_count:
         return f"SELECT rowid + 1 AS line_no, line, NULL::VARCHAR AS error_type FROM {lines}"
@@ -366,6 +413,8 @@ def stage_csv(
         notes=notes,
         fields=fields,
         plain=scan.plain and len(fields) > 1 and not materialize,
+        newline=scan.newline,
+        stray_cr=scan.stray_cr,
     )
     if not staged.plain:
         read_carefully(con, staged, materialize)

@@ -123,3 +123,13 @@ class LoadError(ValueError):
         )
         body = "\n".join([*table, "first problems:" if table else ""]).strip("\n")
         super().__init__(f"{summary}\n{body}\n{listed}{more}".replace("\n\n", "\n"))
+
+
+class LoadCrash(RuntimeError):  # noqa: N818 (the loader's own failure, named as such)
+    """The loader itself failed (a bug, not a data problem) on ``file``; ``raw`` is as
+    it was. The original exception is the cause."""
+
+    def __init__(self, file: str, error: BaseException) -> None:
+        self.file = file
+        first = (str(error).strip().splitlines() or [""])[0]
+        super().__init__(f"{file}: {type(error).__name__}: {first}")

@@ -23,7 +23,8 @@ from k12ews import contract
 # name -> what it means (the order is the order checks run in and reports sort by)
 RULES: dict[str, str] = {
     "missing_file": "A required contract table (schools, students, enrollments) has no file "
-    "in the folder (an optional table's file may be left out: it loads empty).",
+    "in the folder (an optional table's file may be left out: it loads empty); courses "
+    "is required when course_grades has rows.",
     "no_rows": "A required table's file has a header but no rows.",
     "duplicate_file": "A table has both a CSV and a Parquet file.",
     "empty_file": "The file has no header line.",
@@ -31,7 +32,8 @@ RULES: dict[str, str] = {
     "missing_column": "A required column is absent from the header.",
     "duplicate_column": "A column appears twice in the header.",
     "encoding": "The line is not valid UTF-8.",
-    "control_character": "The line holds a control character (byte 0x01, or a NUL byte).",
+    "control_character": "A control character: a NUL byte or byte 0x01 in the line or a "
+    "value, or a carriage return that does not end the line.",
     "blank_line": "An empty line where a record was expected.",
     "malformed_quotes": "Unbalanced or misplaced double quotes (fields may not span lines).",
     "field_count": "The line has more or fewer fields than the header "
@@ -49,17 +51,21 @@ RULES: dict[str, str] = {
     "orphan_reference": "A reference to a row that is not in (or was rejected from) "
     "the referenced table.",
     "grade_outside_school_span": "An enrollment's grade level is outside its school's grade "
-    "span (schools.low_grade to high_grade).",
+    "span (schools.low_grade to high_grade; --no-grade-span-check for a district whose "
+    "schools changed their grades over the years).",
     "weekend_instructional": "A Saturday or Sunday marked as an instructional day (a district "
     "with weekend school days loads with --allow-weekend-instruction).",
     "overlapping_enrollment": "Two enrollment spells of one student overlap in a way no rule "
-    "resolves: both entered on the same date, or an overlap longer than the setting "
-    "max_overlap_days (both are rejected). Other overlaps load: overlap_cut.",
+    "resolves: both entered on the same date (when all but one are one-day spells, only "
+    "those are rejected: a no-show), or an overlap longer than the setting "
+    "max_overlap_days (both are rejected). Other overlaps load: overlap_cut. An open "
+    "spell lasts to its school year's last day.",
     "outside_enrollment": "A record of a student at a school on a day (or, undated, in a "
     "school year) the student was not enrolled there; a yearly characteristics row of a "
     "student not enrolled that year.",
     "not_instructional_day": "Attendance on a day that is not an instructional day in "
-    "the school's calendar.",
+    "the school's calendar (not checked for a school-year the export has no calendar for: "
+    "its school days, and so its attendance, are then unknown).",
 }
 
 # What the loader resolves instead of rejecting: name -> what it does. Each adjusted row
@@ -162,6 +168,9 @@ class LoadSettings:
     # a district with Saturday school sets this; otherwise a weekend instructional day
     # is rejected (weekend_instructional)
     allow_weekend_instruction: bool = False
+    # schools.csv gives one grade span per school, today's: a district that reconfigured
+    # a school (grade 6 moved to the middle school) loads its history with this off
+    check_grade_span: bool = True
 
     def __post_init__(self) -> None:
         if self.max_overlap_days is not None and self.max_overlap_days < 0:
@@ -293,6 +302,10 @@ INSIDE_ENROLLMENT: tuple[tuple[str, str | None], ...] = (
     ("extracurricular_participation", None),
     ("parent_contacts", None),
 )
+
+# An optional table whose rows each need a row of another optional table: sent with rows,
+# it makes the other required (marks without the course catalogue cannot be judged).
+REQUIRED_WITH: tuple[tuple[str, str], ...] = (("course_grades", "courses"),)
 
 # Yearly rows without a school that must belong to a student enrolled that school year.
 ENROLLED_IN_YEAR: tuple[str, ...] = ("student_characteristics",)

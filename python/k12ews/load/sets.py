@@ -173,8 +173,12 @@ def _calendar_checks(table: contract.Table) -> list[SetCheck]:
                 "not_instructional_day",
                 col,
                 (col,),
-                f"LEFT JOIN _ok_calendar_days AS c {on}",
-                "c.is_instructional_day IS NOT TRUE",
+                f"LEFT JOIN _ok_calendar_days AS c {on} "
+                # a school-year the export has no calendar for is not judged: its
+                # school days are unknown (the warehouse says so), not all wrong
+                "LEFT JOIN (SELECT DISTINCT school_id, school_year FROM _ok_calendar_days) "
+                "AS cy ON cy.school_id = r.school_id AND cy.school_year = r.school_year",
+                "cy.school_id IS NOT NULL AND c.is_instructional_day IS NOT TRUE",
                 "'not an instructional day of school ' || r.school_id"
                 " || coalesce(' (' || c.calendar_event || ')', ' (no calendar day)')",
                 quick_join="LEFT JOIN (SELECT school_id, calendar_date FROM _ok_calendar_days "
@@ -185,11 +189,11 @@ def _calendar_checks(table: contract.Table) -> list[SetCheck]:
     return found
 
 
-def table_checks(table: contract.Table) -> list[SetCheck]:
+def table_checks(table: contract.Table, grade_span: bool = True) -> list[SetCheck]:
     """The checks, in the order a row's first failure is reported."""
     return (
         _reference_checks(table)
-        + _grade_span_checks(table)
+        + (_grade_span_checks(table) if grade_span else [])
         + _enrollment_checks(table)
         + _calendar_checks(table)
     )
@@ -242,9 +246,9 @@ def _flag_quickly(con: duckdb.DuckDBPyConnection, t: str, found: list[SetCheck],
     return f"_cand_{t}"
 
 
-def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
+def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged, grade_span: bool = True) -> None:
     """Add the first failed reference, enrollment or calendar check of each row."""
-    found = table_checks(judged.table)
+    found = table_checks(judged.table, grade_span)
     if not found:
         return
     # the typed values only: a Parquet file's _problems would be computed again
@@ -256,11 +260,13 @@ def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged) -> None:
 
 
 def set_checks(
-    con: duckdb.DuckDBPyConnection, judged: Judged, settings: rules.LoadSettings
+    con: duckdb.DuckDBPyConnection,
+    judged: Judged,
+    settings: rules.LoadSettings,
 ) -> None:
     """References, grade-span, enrollment and calendar checks, then exact duplicates and
     duplicate keys, then overlaps."""
-    joined_checks(con, judged)
+    joined_checks(con, judged, settings.check_grade_span)
     duplicate_keys(con, judged)
     if judged.name == "enrollments":
         overlapping_spells(con, judged, settings)
@@ -336,17 +342,22 @@ def overlapping_spells(
 ) -> None:
     """Overlapping spells of a student, among the enrollments left.
 
-    Rejected (both spells): two spells entered on the same date (neither is the later
-    one), and an overlap longer than ``settings.max_overlap_days``. Every other overlap
-    loads as sent and is recorded (``overlap_cut``) with the last day the warehouse
-    gives the earlier spell: the day before the next spell's entry, the rule of
-    ``int_enrollments__cleaned``, which applies it.
+    An open spell (no exit) lasts to its school year's last day, as the warehouse
+    closes it. Rejected: two spells entered on the same date (neither is the later one),
+    unless all but one are one-day spells (entered and exited that day: a no-show, which
+    alone is rejected and the other stands); and an overlap longer than
+    ``settings.max_overlap_days`` (both). Every other overlap loads as sent and is
+    recorded (``overlap_cut``) with the last day the warehouse gives the earlier spell:
+    the day before the next spell's entry, the rule of ``int_enrollments__cleaned``,
+    which applies it.
     """
     exit_date = adjusted("enrollments", "exit_date")
+    year_end = rules.school_year_last_day_sql("school_year")
 
     def spells() -> str:  # the rows left: judged.alive() changes as rows are rejected
         return f"""
-            SELECT _line, student_id, school_id, entry_date, {exit_date} AS exit_date
+            SELECT _line, student_id, school_id, entry_date, {exit_date} AS exit_date,
+                   coalesce({exit_date}, {year_end}) AS last_date
             FROM {typed_name("enrollments")} WHERE {judged.alive()}
         """
 
@@ -356,14 +367,24 @@ def overlapping_spells(
         WITH spells AS ({spells()}),
         same_day AS (
             SELECT _line,
+                   exit_date IS NOT NULL AND exit_date <= entry_date AS is_one_day,
                    string_agg(_line::VARCHAR, ', ' ORDER BY _line)
                        OVER (PARTITION BY student_id, entry_date) AS lines,
-                   count(*) OVER (PARTITION BY student_id, entry_date) AS n
+                   count(*) OVER (PARTITION BY student_id, entry_date) AS n,
+                   count(*) FILTER (WHERE exit_date IS NULL OR exit_date > entry_date)
+                       OVER (PARTITION BY student_id, entry_date) AS longer,
+                   max(CASE WHEN exit_date IS NULL OR exit_date > entry_date THEN _line END)
+                       OVER (PARTITION BY student_id, entry_date) AS longer_line
             FROM spells
         )
         SELECT _line, 'overlapping_enrollment', 'entry_date', 'entry_date',
-               'spells on lines ' || lines || ' enter on the same date: neither is the later'
-        FROM same_day WHERE n > 1
+               CASE WHEN longer = 1
+                    THEN 'a one-day spell entered the same date as the spell on line '
+                         || longer_line || ', which stands'
+                    ELSE 'spells on lines ' || lines
+                         || ' enter on the same date: neither is the later'
+               END
+        FROM same_day WHERE n > 1 AND (longer <> 1 OR is_one_day)
         """,
     )
 
@@ -376,7 +397,7 @@ def overlapping_spells(
             FROM ({spells()}) WINDOW w AS (PARTITION BY student_id ORDER BY entry_date)
         """
 
-    overlap = "next_entry <= coalesce(exit_date, " + NO_DATE + ")"
+    overlap = "next_entry <= last_date"
     days = "date_diff('day', next_entry, exit_date) + 1"
     if settings.max_overlap_days is not None:
         judged.add_set_problems(

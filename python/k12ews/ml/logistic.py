@@ -111,7 +111,10 @@ def fit_logistic(
         beta[1 + p :] = start.group_coef[present]
         if start.hessian.shape == (k, k) and np.array_equal(start.present, present):
             hess = start.hessian.copy()
-            factor = linalg.cho_factor(hess, check_finite=False)
+            try:
+                factor = linalg.cho_factor(hess, check_finite=False)
+            except linalg.LinAlgError:  # a previous Hessian that is not positive definite
+                factor = None  # (its fit had no weight left): build this fit's own
     penalty = np.full(k, lam)
     penalty[0] = 0.0
 

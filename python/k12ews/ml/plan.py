@@ -523,8 +523,16 @@ PLAN_COLUMNS = schemas.EWS_INTERVENTION_PLAN
 def plan_students(
     scores: pd.DataFrame, feats: pd.DataFrame, student_years: pd.DataFrame, as_of_date: object
 ) -> pd.DataFrame:
-    """The current scores of each student's plan outcome, with what the fit rules read."""
-    s = scores[scores["outcome"] == scores["grade_level"].astype(int).map(plan_outcome)].copy()
+    """The current scores of each student's plan outcome, with what the fit rules read: a
+    student whose plan outcome has no model (a district without state tests cannot
+    train grade-3 reading) is planned by next-grade success."""
+    own = scores["outcome"] == scores["grade_level"].astype(int).map(plan_outcome)
+    planned = scores.loc[own, ["student_id", "school_year"]].drop_duplicates()
+    fallback = scores[scores["outcome"] == NEXT_GRADE].merge(
+        planned, how="left", on=["student_id", "school_year"], indicator=True
+    )
+    fallback = fallback[fallback["_merge"] == "left_only"].drop(columns="_merge")
+    s = pd.concat([scores[own], fallback], ignore_index=True)
     f = feats[["student_id", "school_year", "decision_point", "absence_rate_to_date"]]
     f = f.merge(s[["student_id", "school_year", "decision_point"]].drop_duplicates())
     s = s.merge(f, how="left", on=["student_id", "school_year", "decision_point"], validate="1:1")
@@ -555,7 +563,8 @@ def build_plan(
     if scores.empty:
         return typed.empty(PLAN_COLUMNS)
     students = plan_students(scores, feats, student_years, as_of_date)
-    caps = capacities(students, ["school_id"], settings)
+    # capacity follows every student scored, whatever the outcome (the school's enrolment)
+    caps = capacities(scores, ["school_id"], settings)
     students = students.merge(caps, on="school_id")
     students["risk_rank_in_school"] = rank_within(students, ["school_id"], "risk_probability")
     students["is_within_capacity_by_risk"] = students["risk_rank_in_school"] <= students["capacity"]

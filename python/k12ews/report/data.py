@@ -98,6 +98,21 @@ QUERIES: dict[str, str] = {
         group by all
         order by all
     """,
+    # what the data supports (doc block data_coverage): one row per indicator family
+    "coverage": """
+        select indicator_words as indicator,
+               count(*) filter (where status = 'present') as present,
+               count(*) filter (where status = 'partial') as partial,
+               count(*) filter (where status = 'absent') as absent,
+               count(*) filter (where status in ('not_due', 'not_started')) as not_yet,
+               count(*) filter (where status = 'not_applicable') as not_applicable,
+               min(case when status in ('absent', 'partial')
+                        then school_name || ' ' || school_year || ': ' || reason end)
+                   as example
+        from core.fct_indicator_coverage
+        group by indicator_words
+        order by absent desc, partial desc, indicator_words
+    """,
 }
 
 
@@ -117,6 +132,7 @@ class ReportData:
     lead_time: pd.DataFrame
     lead_time_statement: pd.DataFrame
     as_of: pd.DataFrame
+    coverage: pd.DataFrame
     # Explanations and recourse (default empty: frames of an older warehouse's tests)
     explanation_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     constraint_costs: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -246,6 +246,22 @@ def explanations_section(data: ReportData) -> str:
     )
 
 
+def coverage_section(data: ReportData) -> str:
+    """What the district's data supports: school-years per indicator family and status."""
+    return table(
+        data.coverage,
+        {
+            "indicator": "indicator",
+            "present": "present",
+            "partial": "partial",
+            "absent": "absent (unknown)",
+            "not_yet": "not yet due",
+            "not_applicable": "not applicable",
+            "example": "where and why (one example)",
+        },
+    )
+
+
 def render(data: ReportData, figures: list[Figure], build_seconds: float | None = None) -> str:
     figure_html = "\n".join(
         f'<section id="{f.key}"><h2>{html.escape(f.title)}</h2>'
@@ -267,6 +283,13 @@ def render(data: ReportData, figures: list[Figure], build_seconds: float | None 
 <p class="meta">Warehouse as of {html.escape(data.as_of_date)};
 district: {html.escape(data.district_source)}.{timing}
 Every figure and table is read from the warehouse's marts (docs/report.md).</p>
+
+<h2>What the district's data supports</h2>
+<p>School-years by indicator family and whether the data supports it
+(core.fct_indicator_coverage). Where it is absent the indicator is unknown: its columns
+are empty in every mart and it raises no flag; every figure below is computed from the
+school-years that have the data.</p>
+{coverage_section(data)}
 
 <h2>Where the models sit among the published flags</h2>
 {placement_section(data)}
