@@ -5,7 +5,7 @@ the typical student's, and what the model made of it (``k12ews.ml.reference_word
 
 An explanation says what the model weighed: how far each of the student's values moves
 the score from the typical student's. It is not a cause, nor proof that changing the
-value would change the outcome (docs/risk_models.md, "What an explanation is").
+value would change the outcome (docs/risk_models.md, "The explanation").
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def _sentences(
     clauses: dict[tuple[str, int], str] = {}
     out = []
     refs = frame["reference_value"].to_numpy()
-    for i, (f, d) in enumerate(zip(frame["feature"], frame["direction"], strict=True)):
+    # plain lists: iterating Arrow-backed columns cost 2 of the 7 seconds here
+    feats, dirs = frame["feature"].tolist(), frame["direction"].tolist()
+    for i, (f, d) in enumerate(zip(feats, dirs, strict=True)):
         g = int(grades[i // p])
         key = (f, g)
         if key not in clauses:
