@@ -23,7 +23,7 @@ MAX_AUC_COST = 0.01
 # reading test depends on ability and engagement only, so among students with the same
 # unexcused absence more absence goes with a lower risk; the field's direction forbids
 # the model to read absence that way, and that costs 0.010-0.015 AUC there
-# (docs/risk_models.md, "What the constraints cost").
+# (docs/explanations.md, "What the constraints cost").
 OVER_BAR = frozenset(
     {
         "elementary__grade_3_reading__q3__actionable",
