@@ -84,6 +84,8 @@ QUERIES: dict[str, str] = {
     "constraint_costs": """
         select model_id, test_roc_auc, unconstrained_test_roc_auc,
                unconstrained_test_roc_auc - test_roc_auc as auc_cost,
+               case when unconstrained_test_roc_auc - test_roc_auc <= 0.01
+                   then 'pass' else 'fail' end as check_result,
                test_calibration_error, unconstrained_test_calibration_error
         from ml.ml_model_registry
         where status = 'trained' and unconstrained_test_roc_auc is not null
