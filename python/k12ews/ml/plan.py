@@ -167,7 +167,7 @@ ESTIMATE_COLUMNS = [
 
 
 # ml_intervention_effects' names for what the plan reads (first found wins): the brief's
-# documented names and the model's own (python/k12ews/ml/effects.py OUTPUT_COLUMNS).
+# documented names and the model's own (python/k12ews/ml/effects/tables.py OUTPUT_COLUMNS).
 EFFECT_SOURCE_COLUMNS = {
     "effect_key": ("cell_id", "effect_key", "key"),
     "effect_ci_low": ("effect_ci_low", "ci_low"),
