@@ -82,7 +82,7 @@ bench-explain: setup
 	$(BIN)/python -m k12ews.ml.bench --db $(DB) --explain
 
 # The SQL layer on DuckDB, Postgres and Spark side by side (default district), then a
-# state-sized slice on Spark and DuckDB (README, "Scale-out"). Tens of minutes.
+# state-sized slice on Spark and DuckDB (docs/benchmarks.md, "Scale-out"). Tens of minutes.
 bench-engines: setup engines-setup
 	$(BIN)/python -m k12ews.engines.bench
 	K12EWS_SPARK_DRIVER_MEMORY=12g K12EWS_SPARK_SHUFFLE_PARTITIONS=16 \

@@ -1,6 +1,6 @@
 """Benchmark of the generator: seconds, rows per second per table, peak memory.
 
-Speed targets are checked here, not in timed tests (README, benchmark section).
+Speed targets are checked here, not in timed tests (docs/benchmarks.md).
 """
 
 from __future__ import annotations

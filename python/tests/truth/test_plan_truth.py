@@ -10,7 +10,7 @@ with usual care and once given the service in the next year's first quarter
 students reached of (true probability under usual care - true probability with the
 service). This test reads the truth (no model does) and checks that ranking by expected
 benefit prevents more non-graduations than ranking by risk alone at the same capacity,
-and reports every strategy's figure (README, docs/intervention_plan.md).
+and reports every strategy's figure (docs/overview.md, docs/intervention_plan.md).
 """
 
 from __future__ import annotations
