@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml report browser-setup
+.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain report browser-setup
 
 setup: $(STAMP)
 
@@ -76,8 +76,13 @@ bench: setup
 bench-ml: setup
 	$(BIN)/python -m k12ews.ml.bench --db $(DB)
 
+# Explanations and recourse of every current score on the built default district (target
+# 30 seconds; the registry must be built).
+bench-explain: setup
+	$(BIN)/python -m k12ews.ml.bench --db $(DB) --explain
+
 # The SQL layer on DuckDB, Postgres and Spark side by side (default district), then a
-# state-sized slice on Spark and DuckDB (README, "Scale-out"). Tens of minutes.
+# state-sized slice on Spark and DuckDB (docs/benchmarks.md, "Scale-out"). Tens of minutes.
 bench-engines: setup engines-setup
 	$(BIN)/python -m k12ews.engines.bench
 	K12EWS_SPARK_DRIVER_MEMORY=12g K12EWS_SPARK_SHUFFLE_PARTITIONS=16 \

@@ -1,6 +1,6 @@
 """Benchmark of the generator: seconds, rows per second per table, peak memory.
 
-Speed targets are checked here, not in timed tests (README, benchmark section).
+Speed targets are checked here, not in timed tests (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from k12ews import warehouse
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 
 def machine() -> str:

@@ -89,7 +89,7 @@ def _add_generate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from k12ews.synth.district import GenerateConfig
+    from k12ews.synth.config import GenerateConfig
 
     return GenerateConfig(
         students=args.students,

@@ -21,7 +21,8 @@ import pytest
 from dbt_runner import run_dbt
 
 from k12ews import warehouse
-from k12ews.synth.district import District, GenerateConfig, generate
+from k12ews.synth.config import District, GenerateConfig
+from k12ews.synth.district import generate
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = GenerateConfig(students=1300, years=4, first_year=2021, seed=7)

@@ -13,44 +13,24 @@ spells as (
     select * from {{ ref('int_enrollments__cleaned') }}
 ),
 
-students as (
-    select * from {{ ref('stg_sis__students') }}
-),
-
-characteristics as (
-    select * from {{ ref('stg_sis__student_characteristics') }}
-),
-
 calendar_bounds as (
     select * from {{ ref('int_school_years__calendar_bounds') }}
-),
-
-course_grades as (
-    select * from {{ ref('int_course_grades__dated') }}
 ),
 
 assessments as (
     select * from {{ ref('stg_sis__assessments') }}
 ),
 
-discipline_incidents as (
-    select * from {{ ref('stg_sis__discipline_incidents') }}
-),
-
-program_services as (
-    select * from {{ ref('stg_sis__program_services') }}
-),
-
-parent_contacts as (
-    select * from {{ ref('stg_sis__parent_contacts') }}
-),
-
-activities as (
-    select * from {{ ref('stg_sis__extracurricular_participation') }}
-),
-
 schools as (
     select * from {{ ref('stg_sis__schools') }}
+),
+
+school_rows as (
+    select * from {{ ref('int_school_years__source_rows') }}
+),
+
+column_coverage as (
+    select * from {{ ref('int_school_years__column_coverage') }}
 ),
 
 as_of as (
@@ -61,16 +41,10 @@ as_of as (
 ),
 
 school_years as (
-    select
+    select distinct
         school_id,
-        school_year,
-        count(distinct student_id) as students,
-        count(*) as spells,
-        count(entry_type) as spells_with_entry_type,
-        count(case when has_exited then 1 end) as exits,
-        count(case when has_exited and exit_code is not null then 1 end) as exits_with_code
+        school_year
     from spells
-    group by school_id, school_year
 ),
 
 school_year_students as (
@@ -80,28 +54,6 @@ school_year_students as (
         student_id,
         grade_level
     from spells
-),
-
-student_columns as (
-    select
-        school_year_students.school_id,
-        school_year_students.school_year,
-        count(distinct case when students.birth_date is not null then students.student_id end)
-            as with_birth_date,
-        count(distinct case when students.sex is not null then students.student_id end)
-            as with_sex,
-        count(distinct case
-            when students.race_ethnicity is not null then students.student_id
-        end) as with_race_ethnicity,
-        count(distinct characteristics.student_id) as with_characteristics
-    from school_year_students
-    left join students
-        on school_year_students.student_id = students.student_id
-    left join characteristics
-        on
-            school_year_students.student_id = characteristics.student_id
-            and school_year_students.school_year = characteristics.school_year
-    group by school_year_students.school_id, school_year_students.school_year
 ),
 
 -- grades the district tests at all (an extract without assessments tests none we know)
@@ -118,49 +70,7 @@ school_year_tested as (
         on school_year_students.grade_level = tested_grades.grade_level
 ),
 
--- rows each school has in each dated table up to the as-of date
-{%- set dated_tables = [
-    ('assessments', 'assessments', 'administration_date'),
-    ('discipline_incidents', 'discipline_incidents', 'incident_date'),
-    ('program_services', 'program_services', 'start_date'),
-    ('parent_contacts', 'parent_contacts', 'contact_date'),
-] %}
-school_rows as (
-    select
-        'course_grades' as source_name,
-        school_id,
-        school_year,
-        count(*) as rows_found,
-        max(term_end_date) as last_data_date
-    from course_grades
-    group by school_id, school_year
-    {%- for source, cte, date in dated_tables %}
-        union all
-        select
-            '{{ source }}' as source_name,
-            {{ cte }}.school_id,
-            {{ cte }}.school_year,
-            count(*) as rows_found,
-            max({{ cte }}.{{ date }}) as last_data_date
-        from {{ cte }}
-        cross join as_of
-        where {{ cte }}.{{ date }} <= as_of.as_of_date
-        group by {{ cte }}.school_id, {{ cte }}.school_year
-    {%- endfor %}
-    union all
-    select
-        'extracurricular_participation' as source_name,
-        activities.school_id,
-        activities.school_year,
-        count(*) as rows_found,
-        cast(null as date) as last_data_date
-    from activities
-    cross join as_of
-    where activities.school_year <= as_of.as_of_school_year
-    group by activities.school_id, activities.school_year
-),
-
--- the same, for the whole district: a table the district sent for a year
+-- rows of each table in the whole district: a table the district sent for a year
 district_rows as (
     select
         source_name,
@@ -334,102 +244,6 @@ attendance_coverage as (
         on
             school_years.school_id = calendar_bounds.school_id
             and school_years.school_year = calendar_bounds.school_year
-),
-
--- optional columns: the share of the school-year's students (or spells, or exits)
--- that carry a value
-column_counts as (
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'enrollments.entry_type' as source_name,
-        school_years.spells as total,
-        school_years.spells_with_entry_type as found,
-        'no entry type on the school''s enrollments this year' as absent_reason
-    from school_years
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'enrollments.exit_code' as source_name,
-        school_years.exits as total,
-        school_years.exits_with_code as found,
-        'no exit code on the school''s exits this year' as absent_reason
-    from school_years
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.birth_date' as source_name,
-        school_years.students as total,
-        student_columns.with_birth_date as found,
-        'no birth dates for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.sex' as source_name,
-        school_years.students as total,
-        student_columns.with_sex as found,
-        'no sex recorded for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.race_ethnicity' as source_name,
-        school_years.students as total,
-        student_columns.with_race_ethnicity as found,
-        'no race/ethnicity recorded for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'student_characteristics' as source_name,
-        school_years.students as total,
-        student_columns.with_characteristics as found,
-        'no yearly characteristics rows for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-),
-
-column_coverage as (
-    select
-        school_id,
-        school_year,
-        source_name,
-        cast(found as {{ dbt.type_bigint() }}) as rows_found,
-        cast(found as {{ type_double() }}) / nullif(total, 0) as share_with_value,
-        cast(null as date) as last_data_date,
-        cast(null as date) as data_complete_through_date,
-        case
-            when total = 0 then 'not_applicable'
-            when
-                cast(found as {{ type_double() }}) / total
-                >= {{ var('coverage_present_share', 0.95) }}
-                then 'present'
-            when found > 0 then 'partial'
-            else 'absent'
-        end as status,
-        absent_reason
-    from column_counts
 ),
 
 unioned as (

@@ -1,15 +1,15 @@
 """Intervention effects by timing (issue #5): each service's effect on the outcome by the
 grade band, grade and quarter it started, adjusted for who the school gives it to, with
 95% intervals and the naive comparison beside it
-(k12ews.ml.effects.intervention_effects)."""
+(k12ews.ml.effects.tables.intervention_effects)."""
 
-from k12ews.ml import effects
+from k12ews.ml.effects import design, settings, tables
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = effects.EffectSettings.from_json(dbt.config.get("effects_settings"))
-    risk_sets = dbt.ref("ml_service_risk_sets").project(effects.RISK_SET_SELECT)
+    effect_settings = settings.EffectSettings.from_json(dbt.config.get("effects_settings"))
+    risk_sets = dbt.ref("ml_service_risk_sets").project(design.RISK_SET_SELECT)
     labels = dbt.ref("ml_labels").df()
     complete = (
         dbt.ref("ml_decision_points")
@@ -20,6 +20,6 @@ def model(dbt, session):
     last_complete = None if complete.isna().all() else int(complete.iloc[0])
     services = dbt.ref("fct_program_services").project("service, service_description").distinct()
     descriptions = dict(services.df().itertuples(index=False, name=None))
-    return effects.intervention_effects(
-        risk_sets.df(), labels, last_complete, settings, descriptions
+    return tables.intervention_effects(
+        risk_sets.df(), labels, last_complete, effect_settings, descriptions
     )

@@ -7,7 +7,7 @@
 with
 
 calendar_days as (
-    select * from {{ ref('stg_sis__calendar_days') }}
+    select * from {{ ref('dim_school_calendar') }}
 ),
 
 as_of as (

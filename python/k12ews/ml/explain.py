@@ -1,4 +1,4 @@
-"""Exact explanations of additive risk models.
+"""Exact explanations of additive risk models, against a stated typical student.
 
 A model is additive in its inputs when its log-odds is a constant plus one function per
 input column: f(x) = c + g_1(x_1) + ... + g_p(x_p). The regularised logistic pipeline
@@ -7,19 +7,21 @@ column, and so is a gradient-boosted model whose trees may each split on one col
 (``interaction_cst``): an explainable boosting machine. For such a model each column's
 contribution is read off the model itself by substitution:
 
-    g_i(x_i) - g_i(r_i) = f(r with column i set to x_i) - f(r)
+    contribution_i(x) = g_i(x_i) - g_i(r_i) = f(r with column i set to x_i) - f(r)
 
-for a fixed reference student r. Centring each column's contribution on its average over
-the training students makes "positive" read "raises this student's risk above the typical
-student's", and gives
+where r is the typical student of x's grade (``k12ews.ml.reference``): the district's
+median student of that grade at the model's decision point. Then
 
-    f(x) = base_value + sum_i contribution_i(x)       (exactly, up to rounding)
+    f(x) = f(r) + sum_i contribution_i(x)       (exactly, up to rounding)
 
-which ``AdditiveExplainer.contributions`` checks for every student it explains: a model
-that is not additive fails loudly instead of giving approximate explanations. Platt
-calibration (a * f + b) scales the contributions by ``a`` and moves the base value to
-``a * base_value + b`` (``calibrated``), so explanations stay exact on the calibrated
-scale the scores are reported on.
+so the base value is the typical student's own log-odds, and a contribution says how far
+this student's value moves the risk from the typical student's. With a model monotone in
+a column (``k12ews.ml.monotone``), a value above the typical one moves the risk only the
+agreed way. ``AdditiveExplainer.contributions`` checks the sum for every student it
+explains: a model that is not additive fails loudly instead of giving approximate
+explanations. Platt calibration (a * f + b) scales the contributions by ``a`` and moves
+the base value to ``a * f(r) + b``, so explanations stay exact on the calibrated scale the
+scores are reported on.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from k12ews.ml.reference import TypicalStudents
 
 LogitFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -69,59 +73,67 @@ def _substituted(logit: LogitFunction, x: np.ndarray, reference: np.ndarray) -> 
     return out
 
 
+def _groups(grades: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each grade (the students sharing one typical student)."""
+    grades = np.asarray(grades)
+    return [np.flatnonzero(grades == g) for g in np.unique(grades)]
+
+
 @dataclass
 class AdditiveExplainer:
-    """Contributions and base value of an additive model, on its log-odds scale."""
+    """Contributions and base values of an additive model, on its log-odds scale."""
 
-    reference: np.ndarray  # one reference student, NaN where the value is missing
-    offsets: np.ndarray  # per column: training mean of g_i(x_i) - g_i(r_i)
-    base_value: float  # f(r) + sum(offsets): the log-odds of the typical student
+    typical: TypicalStudents
     scale: float = 1.0  # Platt slope a
     shift: float = 0.0  # Platt intercept b
 
     @classmethod
     def fit(
-        cls, logit: LogitFunction, x_train: np.ndarray, max_rows: int = 20000
+        cls,
+        x_train: np.ndarray,
+        grades: np.ndarray,
+        known: np.ndarray | None = None,
+        fill: np.ndarray | None = None,
     ) -> AdditiveExplainer:
-        """Reference = column medians (missing when a column is mostly missing)."""
+        """The typical student of each grade from the training rows: ``known`` marks the
+        values on record (default: the non-missing ones), ``fill`` the value a missing
+        one takes in the model (default: missing)."""
         x_train = np.asarray(x_train, dtype=float)
-        reference = np.full(x_train.shape[1], np.nan)
-        for i in range(x_train.shape[1]):
-            col = x_train[:, i]
-            if np.isnan(col).mean() < 0.5:
-                reference[i] = float(np.nanmedian(col))
-        sample = x_train[:max_rows]  # the training rows come in a fixed order
-        raw = _substituted(logit, sample, reference)
-        offsets = raw.mean(axis=0)
-        base = float(logit(reference.reshape(1, -1))[0]) + float(offsets.sum())
-        return cls(reference=reference, offsets=offsets, base_value=base)
+        p = x_train.shape[1]
+        known = ~np.isnan(x_train) if known is None else known
+        fill = np.full(p, np.nan) if fill is None else fill
+        return cls(typical=TypicalStudents.fit(x_train, known, grades, fill))
 
     def calibrated(self, slope: float, intercept: float) -> AdditiveExplainer:
-        return AdditiveExplainer(
-            reference=self.reference,
-            offsets=self.offsets,
-            base_value=self.base_value,
-            scale=slope,
-            shift=intercept,
-        )
+        return AdditiveExplainer(typical=self.typical, scale=slope, shift=intercept)
 
-    @property
-    def calibrated_base_value(self) -> float:
-        return self.scale * self.base_value + self.shift
+    def base_values(self, logit: LogitFunction, grades: np.ndarray) -> np.ndarray:
+        """Per row, the calibrated log-odds of the typical student of its grade."""
+        refs = self.typical.inputs(grades)
+        out = np.empty(len(refs))
+        for rows in _groups(grades):
+            out[rows] = self.scale * float(logit(refs[rows[:1]])[0]) + self.shift
+        return out
 
-    def contributions(self, logit: LogitFunction, x: np.ndarray) -> np.ndarray:
-        """Per student and column, the contribution to the calibrated log-odds.
+    def contributions(self, logit: LogitFunction, x: np.ndarray, grades: np.ndarray) -> np.ndarray:
+        """Per student and column, the contribution to the calibrated log-odds against
+        the typical student of the student's grade.
 
         Raises NotAdditiveError when base value plus contributions misses the model's own
         output by more than ADDITIVITY_TOLERANCE for any student.
         """
         x = np.asarray(x, dtype=float)
         if len(x) == 0:
-            return np.zeros((0, len(self.reference)))
-        raw = _substituted(logit, x, self.reference)
-        contrib = self.scale * (raw - self.offsets)
+            return np.zeros((0, len(self.typical.overall)))
+        refs = self.typical.inputs(grades)
+        contrib = np.empty_like(x)
+        base = np.empty(len(x))
+        for rows in _groups(grades):
+            ref = refs[rows[0]]
+            contrib[rows] = self.scale * _substituted(logit, x[rows], ref)
+            base[rows] = self.scale * float(logit(ref.reshape(1, -1))[0]) + self.shift
         direct = self.scale * logit(x) + self.shift
-        gap = np.abs(self.calibrated_base_value + contrib.sum(axis=1) - direct)
+        gap = np.abs(base + contrib.sum(axis=1) - direct)
         if gap.max() > ADDITIVITY_TOLERANCE:
             raise NotAdditiveError(
                 f"base value plus contributions misses the model output by up to {gap.max():.3g}"
@@ -129,23 +141,14 @@ class AdditiveExplainer:
         return contrib
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "reference": [None if np.isnan(v) else float(v) for v in self.reference],
-            "offsets": [float(v) for v in self.offsets],
-            "base_value": self.base_value,
-            "scale": self.scale,
-            "shift": self.shift,
-        }
+        return {"typical": self.typical.to_dict(), "scale": self.scale, "shift": self.shift}
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> AdditiveExplainer:
-        ref = d["reference"]
-        off = d["offsets"]
-        assert isinstance(ref, list) and isinstance(off, list)
+        typical = d["typical"]
+        assert isinstance(typical, dict)
         return cls(
-            reference=np.array([np.nan if v is None else v for v in ref], dtype=float),
-            offsets=np.array(off, dtype=float),
-            base_value=float(d["base_value"]),  # type: ignore[arg-type]
+            typical=TypicalStudents.from_dict(typical),
             scale=float(d["scale"]),  # type: ignore[arg-type]
             shift=float(d["shift"]),  # type: ignore[arg-type]
         )

@@ -61,6 +61,13 @@ ACTIONABLE: dict[str, str] = {
 TEST_LEVELS = ("latest_reading_level", "latest_math_level")
 MISSING_TEST_LEVEL = 2.5
 
+
+def missing_fill(names: list[str]) -> np.ndarray:
+    """Per model input, the value a missing one takes (``design_frame``'s stand-ins; NaN
+    where the model reads the value as missing)."""
+    return np.array([MISSING_TEST_LEVEL if n in TEST_LEVELS else np.nan for n in names])
+
+
 # ews_student_year.race_ethnicity_reporting_group values (seed xwalk_race_ethnicity)
 RACE_GROUPS = (
     "american indian or alaska native",

@@ -52,30 +52,19 @@ import numpy as np
 import pandas as pd
 
 from k12ews.ml import schemas, typed, usual_care
+from k12ews.ml.plan_words import (  # noqa: F401 (the plan's words, re-exported)
+    BAND_WORDS,
+    DOMAIN_GROUPS,
+    DOMAIN_WORDS,
+    GRADUATION,
+    NEXT_GRADE,
+    OUTCOME_WORDS,
+    READING,
+    no_raising_reason,
+    top_reasons,
+    why_sentence,
+)
 
-GRADUATION = "on_time_graduation"
-READING = "grade_3_reading"
-NEXT_GRADE = "next_grade_success"
-
-OUTCOME_WORDS = {
-    GRADUATION: "not graduating on time",
-    READING: "not reading proficiently on the grade-3 state test",
-    NEXT_GRADE: "not finishing the year ready for the next grade",
-}
-BAND_WORDS = {"elementary": "elementary-school", "middle": "middle-school", "high": "high-school"}
-# service domain (seed xwalk_services) -> the indicator groups (k12ews.ml.features) it works on
-DOMAIN_GROUPS = {
-    "attendance": ("attendance",),
-    "academic": ("grades", "credits", "assessments"),
-    "behaviour": ("behaviour",),
-    "social-emotional": ("behaviour", "attendance"),
-}
-DOMAIN_WORDS = {
-    "academic": "schoolwork",
-    "attendance": "attendance",
-    "behaviour": "behaviour",
-    "social-emotional": "social and emotional needs",
-}
 ATTENDANCE_DOMAIN = "attendance"
 GIFTED_DOMAIN = "enrichment"
 DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
@@ -83,7 +72,7 @@ DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """What the dbt vars decide (models/marts/early_warning/_ews__plan.yml)."""
+    """What the dbt vars decide (models/marts/actions/_actions__plan.yml)."""
 
     students_per_counsellor: int = 250
     caseload_per_counsellor_per_term: int = 20
@@ -178,7 +167,7 @@ ESTIMATE_COLUMNS = [
 
 
 # ml_intervention_effects' names for what the plan reads (first found wins): the brief's
-# documented names and the model's own (python/k12ews/ml/effects.py OUTPUT_COLUMNS).
+# documented names and the model's own (python/k12ews/ml/effects/tables.py OUTPUT_COLUMNS).
 EFFECT_SOURCE_COLUMNS = {
     "effect_key": ("cell_id", "effect_key", "key"),
     "effect_ci_low": ("effect_ci_low", "ci_low"),
@@ -451,60 +440,6 @@ def capacities(students: pd.DataFrame, unit: list[str], settings: PlanSettings) 
 # --- sentences -------------------------------------------------------------------------------
 
 
-def _points(x: float) -> str:
-    return f"{100 * x:.1f}"
-
-
-def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
-    """Why this service, in K-12 words, from the estimate and the student's own risk."""
-    desc = str(row["service_description"])
-    others = int(row["helpful_services_count"]) - 1
-    lead = (
-        f"{desc} is the one a place adds most with, of the {others + 1} clearly helpful "
-        f"services open to this student ({row['helpful_services_open']})"
-        if others > 0
-        else f"{desc} is the one service open to this student whose effect is clearly helpful"
-    )
-    band = BAND_WORDS.get(str(row["start_grade_band"]), str(row["start_grade_band"]))
-    after = float(row["risk_probability"]) - float(row["benefit"])
-    q = row["effect_start_quarter"]
-    when = "in any quarter of the year" if pd.isna(q) else f"in quarter {int(q)}"
-    text = (
-        f"{lead}. Among {band} students who started it {when}, "
-        f"it lowered the chance of {OUTCOME_WORDS[str(row['outcome'])]} by "
-        f"{_points(-float(row['effect']))} points on average (95% interval "
-        f"{_points(-float(row['effect_ci_high']))} to {_points(-float(row['effect_ci_low']))}); "
-        f"for this student that is from {100 * float(row['risk_probability']):.0f}% to "
-        f"{100 * after:.0f}%."
-    )
-    chance = float(row.get("chance_started_anyway", 0.0) or 0.0)
-    if chance >= 0.005:
-        text += (
-            f" The school starts it anyway for about {100 * chance:.0f}% of students like "
-            f"this one, so a place adds {_points(float(row['added_benefit']))} points."
-        )
-    works_on = DOMAIN_GROUPS.get(str(row["service_domain"]), ())
-    if reason_groups & set(works_on):
-        domain = DOMAIN_WORDS.get(str(row["service_domain"]), str(row["service_domain"]))
-        text += f" It works on {domain}, where this student's top reasons lie."
-    return text
-
-
-def top_reasons(explanations: pd.DataFrame, top: int) -> pd.DataFrame:
-    """The top ``top`` factors raising each student's risk (ml_risk_explanations), as
-    their sentences joined by "; ", and their indicator groups."""
-    e = explanations[explanations["rank_raising"].notna() & (explanations["rank_raising"] <= top)]
-    e = e.sort_values(["student_id", "school_year", "outcome", "rank_raising"])
-    keys = ["student_id", "school_year", "outcome"]
-    g = e.groupby(keys)
-    return pd.DataFrame(
-        {
-            "top_reasons": g["sentence"].agg(lambda s: "; ".join(str(x) for x in s)),
-            "top_reason_groups": g["feature_group"].agg(lambda s: sorted(set(s))),
-        }
-    ).reset_index()
-
-
 # --- the plan -------------------------------------------------------------------------------
 
 PLAN_COLUMNS = schemas.EWS_INTERVENTION_PLAN
@@ -570,6 +505,11 @@ def build_plan(
     p = p[p["plan_rank"] <= p["capacity"]].copy()
     reasons = top_reasons(explanations, settings.top_reasons)
     p = p.merge(reasons, how="left", on=["student_id", "school_year", "outcome"])
+    # measured against the typical student of the grade, nothing may raise a student's risk
+    p["top_reasons"] = [
+        r if isinstance(r, str) else no_raising_reason(int(g))
+        for r, g in zip(p["top_reasons"], p["grade_level"], strict=True)
+    ]
     p["why_this_service"] = [
         why_sentence(
             r, set(r["top_reason_groups"]) if isinstance(r["top_reason_groups"], list) else set()

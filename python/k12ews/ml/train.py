@@ -8,6 +8,11 @@ Candidates (all additive, so every score has an exact explanation, see ``explain
   one input column (``interaction_cst``) -- an explainable boosting machine, which learns
   each indicator's shape (thresholds, plateaus) instead of a straight line.
 
+Given ``signs`` (one per column: +1, -1 or 0, from seed ``ml_feature_directions`` via
+``k12ews.ml.directions``), both are fitted so that each indicator moves the risk only the
+way the field agrees on (``k12ews.ml.monotone``): sign-constrained coefficients for the
+logistic candidate, monotone shape functions for the boosted one.
+
 The candidate with the best ROC AUC on the validation cohort is kept and Platt-calibrated
 (a * log-odds + b, which keeps the explanations exact); the test cohorts are not touched
 until evaluation. The slope a is always measured on the validation cohort, the only one
@@ -20,7 +25,7 @@ cohorts together (docs/risk_models.md, "Checked against the truth").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,8 +37,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from k12ews.ml import metrics
+from k12ews.ml import metrics, monotone
 from k12ews.ml.explain import AdditiveExplainer
+from k12ews.ml.reference import TypicalStudents
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,12 @@ class Candidate:
     name: str
     params: dict[str, float | int]
 
-    def build(self, n_features: int, seed: int) -> BaseEstimator:
+    def build(
+        self, n_features: int, seed: int, signs: Sequence[int] | None = None
+    ) -> BaseEstimator:
+        """The unfitted estimator; ``signs`` (boosted only here) become its monotone
+        constraints. The logistic candidate's signs are applied when fitting
+        (``fit_candidate``)."""
         if self.name == "logistic_l2":
             return Pipeline(
                 [
@@ -63,6 +74,7 @@ class Candidate:
                 min_samples_leaf=int(self.params["min_samples_leaf"]),
                 l2_regularization=float(self.params["l2_regularization"]),
                 interaction_cst=[[i] for i in range(n_features)],
+                monotonic_cst=list(signs) if signs is not None and any(signs) else None,
                 early_stopping=True,
                 validation_fraction=0.15,
                 n_iter_no_change=20,
@@ -179,12 +191,35 @@ class FittedModel:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return sigmoid(self.calibrated_logit(x))
 
-    def contributions(self, x: np.ndarray) -> np.ndarray:
-        return self.explainer.contributions(logit_function(self.estimator), x)
+    def contributions(self, x: np.ndarray, grades: np.ndarray | None = None) -> np.ndarray:
+        """Each column's contribution against the typical student of each row's grade
+        (``grades``; none given: the band's typical student)."""
+        return self.explainer.contributions(
+            logit_function(self.estimator), x, _grades(grades, len(x))
+        )
+
+    def base_log_odds(self, grades: np.ndarray) -> np.ndarray:
+        """The calibrated log-odds of the typical student of each row's grade."""
+        return self.explainer.base_values(logit_function(self.estimator), np.asarray(grades))
 
 
-def fit_candidate(candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int) -> BaseEstimator:
-    est = candidate.build(x.shape[1], seed)
+def _grades(grades: np.ndarray | None, n: int) -> np.ndarray:
+    # no grade known: a value no training grade has, so the band's typical student
+    return np.full(n, -1) if grades is None else np.asarray(grades)
+
+
+def fit_candidate(
+    candidate: Candidate,
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    signs: Sequence[int] | None = None,
+) -> BaseEstimator:
+    """Fit a candidate; with ``signs`` (one per column, some non-zero), under them."""
+    constrained = signs is not None and any(signs)
+    est = candidate.build(x.shape[1], seed, signs if constrained else None)
+    if constrained and candidate.name == "logistic_l2":
+        return monotone.fit_logistic_pipeline(est, x, y.astype(int), list(signs or ()))  # type: ignore[arg-type]
     est.fit(x, y.astype(int))  # type: ignore[attr-defined]
     return est
 
@@ -198,15 +233,18 @@ def choose_and_calibrate(
     seed: int,
     candidates: tuple[Candidate, ...] = CANDIDATES,
     pooled_level: bool = False,
+    signs: Sequence[int] | None = None,
+    typical: TypicalStudents | None = None,
 ) -> FittedModel:
-    """Fit every candidate on training rows; keep the best validation AUC; calibrate
-    (with the level pooled over training and validation cohorts if ``pooled_level``)."""
+    """Fit every candidate on training rows (under ``signs``, see ``fit_candidate``); keep
+    the best validation AUC; calibrate (with the level pooled over training and
+    validation cohorts if ``pooled_level``); explain against ``typical``."""
     if len(np.unique(y_train)) < 2 or len(np.unique(y_validation)) < 2:
         raise ValueError("training and validation cohorts need both outcomes")
     best: tuple[float, Candidate, BaseEstimator] | None = None
     considered: list[dict[str, object]] = []
     for cand in candidates:
-        est = fit_candidate(cand, x_train, y_train, seed)
+        est = fit_candidate(cand, x_train, y_train, seed, signs)
         auc = metrics.roc_auc(y_validation, logit_function(est)(x_validation))
         considered.append({"candidate": cand.name, "params": cand.params, "validation_auc": auc})
         if best is None or auc > best[0] + 1e-12:
@@ -235,6 +273,7 @@ def choose_and_calibrate(
         features,
         considered,
         y_train=y_train if pooled_level else None,
+        typical=typical,
     )
 
 
@@ -247,16 +286,25 @@ def calibrate(
     features: list[str],
     considered: list[dict[str, object]] | None = None,
     y_train: np.ndarray | None = None,
+    typical: TypicalStudents | None = None,
 ) -> FittedModel:
     """Platt-calibrate a fitted candidate: slope and intercept on the validation cohort,
     or, given the training outcomes ``y_train``, the slope on the validation cohort and
-    the intercept (the level) on the training and validation cohorts together."""
+    the intercept (the level) on the training and validation cohorts together.
+    Explanations are measured against ``typical`` (default: the training rows' median
+    student, one for all grades)."""
     logit = logit_function(estimator)
     if candidate == BASE_RATE:  # a constant cannot be rescaled; its rate is the training one
         slope, intercept = 1.0, 0.0
     else:
         logit_validation = logit(x_validation)
         slope, intercept = platt(logit_validation, y_validation)
+        # A negative slope would turn every contribution (and every agreed direction)
+        # round: such a model ranks worse than chance out of sample, and a slope of
+        # zero gives everyone the same score instead.
+        if slope < 0:
+            rate = float(np.clip(np.mean(y_validation), 1e-6, 1 - 1e-6))
+            slope, intercept = 0.0, float(np.log(rate / (1 - rate)))
         if y_train is not None:
             intercept = pooled_level(
                 np.concatenate([logit(x_train), logit_validation]),
@@ -264,7 +312,11 @@ def calibrate(
                 slope,
                 start=intercept,
             )
-    explainer = AdditiveExplainer.fit(logit, x_train).calibrated(slope, intercept)
+    if typical is None:
+        explainer = AdditiveExplainer.fit(x_train, np.full(len(x_train), -1))
+    else:
+        explainer = AdditiveExplainer(typical=typical)
+    explainer = explainer.calibrated(slope, intercept)
     return FittedModel(
         candidate=candidate,
         estimator=estimator,

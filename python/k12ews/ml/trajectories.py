@@ -130,7 +130,7 @@ def _score(
         part["data_role"] = data_role(sub["school_year"], r)
         part["risk_probability"] = p
         part["risk_log_odds"] = logit
-        part["base_log_odds"] = loaded.model.explainer.calibrated_base_value
+        part["base_log_odds"] = loaded.model.base_log_odds(loaded.grades(sub))
         part["risk_tier"] = evaluate.tier_of(p, json.loads(str(r["tier_thresholds"])))
         parts.append(part)
     if not parts:
@@ -172,8 +172,10 @@ def indicator_changes(
     model: train.FittedModel, x_now: np.ndarray, x_before: np.ndarray
 ) -> np.ndarray:
     """Per row and model feature, the contribution with the values now minus the
-    contribution with the values before, both under ``model``: they add up exactly to
-    the model's log-odds now minus its log-odds for the earlier values."""
+    contribution with the values before, both under ``model`` and against one typical
+    student (the band's, so it cancels out, whatever the grades of the two records):
+    they add up exactly to the model's log-odds now minus its log-odds for the earlier
+    values."""
     return model.contributions(x_now) - model.contributions(x_before)
 
 

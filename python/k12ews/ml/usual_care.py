@@ -166,7 +166,11 @@ def training_rows(
     """The risk-set rows of the service x band ``cells``, each with what the school knew
     at the decision point before its quarter began (``ml_features`` at ``previous_point``;
     the risk set's own grade, the grade the service starts in)."""
-    rs = risk_sets[RISK_SET_COLUMNS]
+    # in key order: the controls sampled in ``fit`` are picked by position, so the same
+    # risk sets in another physical order (another build) must give the same rows
+    rs = risk_sets[RISK_SET_COLUMNS].sort_values(
+        ["student_id", "school_year", "start_quarter", "service"], kind="stable"
+    )
     pairs = pd.MultiIndex.from_tuples(sorted(cells), names=["service", "grade_band"])
     rs = rs[pd.MultiIndex.from_frame(rs[["service", "grade_band"]]).isin(pairs)]
     rs = rs.reset_index(drop=True)

@@ -6,7 +6,7 @@ them); the report computes nothing a reader could not recompute from those table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -63,6 +63,43 @@ QUERIES: dict[str, str] = {
     """,
     "lead_time_statement": "select * from ml.ml_lead_time_statement order by by_end_of_grade",
     "as_of": "select max(as_of_date) as as_of_date from ews.ews_student_year",
+    "explanation_checks": """
+        select count(distinct student_id || '|' || outcome) as scores,
+               count(*) filter (where checkable) as checkable,
+               count(*) filter (where checkable and (
+                   (agreed_direction = 'higher_is_riskier' and feature_value > reference_value
+                       and direction = 'lowers')
+                   or (agreed_direction = 'higher_is_riskier'
+                       and feature_value < reference_value and direction = 'raises')
+                   or (agreed_direction = 'higher_is_safer' and feature_value > reference_value
+                       and direction = 'raises')
+                   or (agreed_direction = 'higher_is_safer' and feature_value < reference_value
+                       and direction = 'lowers'))) as against
+        from (
+            select *, is_value_known and reference_value is not null
+                and agreed_direction <> 'not_constrained' as checkable
+            from ml.ml_risk_explanations
+        )
+    """,
+    "constraint_costs": """
+        select model_id, test_roc_auc, unconstrained_test_roc_auc,
+               unconstrained_test_roc_auc - test_roc_auc as auc_cost,
+               case when unconstrained_test_roc_auc - test_roc_auc <= 0.01
+                   then 'pass' else 'fail' end as check_result,
+               test_calibration_error, unconstrained_test_calibration_error
+        from ml.ml_model_registry
+        where status = 'trained' and unconstrained_test_roc_auc is not null
+        order by model_id
+    """,
+    "recourse_outcomes": """
+        select outcome, risk_tier, recourse_status, count(*) as students,
+               median(more_days_attended) as median_more_days_attended,
+               median(school_days_left) as median_school_days_left
+        from ml.ml_risk_recourse
+        where risk_tier <> 'Low'
+        group by all
+        order by all
+    """,
     # what the data supports (doc block data_coverage): one row per indicator family
     "coverage": """
         select indicator_words as indicator,
@@ -98,6 +135,10 @@ class ReportData:
     lead_time_statement: pd.DataFrame
     as_of: pd.DataFrame
     coverage: pd.DataFrame
+    # Explanations and recourse (default empty: frames of an older warehouse's tests)
+    explanation_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    constraint_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recourse_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of_date(self) -> str:

@@ -189,6 +189,71 @@ def base_rates_section(data: ReportData) -> str:
     )
 
 
+def explanations_section(data: ReportData) -> str:
+    """What an explanation is and is not, the direction check, what the constraints cost
+    and what would change the scores."""
+    checks = data.explanation_checks
+    text = (
+        "<p>An explanation (ml_risk_explanations) says what the model weighed: how far each "
+        "of a student's values moves the score from the typical student of the same grade at "
+        "the same point of the year. It is not a cause, and not proof that changing the "
+        "value would change the outcome. Each indicator moves the score only the way the "
+        "field agrees on (seed ml_feature_directions): more absence, failures, incidents, "
+        "suspensions, moves or retentions never lower it; a higher GPA or test level never "
+        "raises it.</p>"
+    )
+    if len(checks) and int(checks["scores"].iloc[0]):
+        r = checks.iloc[0]
+        text += (
+            f"<p>Of {int(r['checkable']):,} explanation rows of {int(r['scores']):,} current "
+            "scores with an agreed direction, a known value and a typical value, "
+            f"{int(r['against']):,} read an indicator against its direction.</p>"
+        )
+    costs = data.constraint_costs.copy()
+    within = ""
+    if len(costs):
+        # four decimals: at three, a cost of 0.0102 reads as the bar itself
+        costs["auc_cost"] = [f"{c:+.4f}" for c in costs["auc_cost"]]
+        passed = int((costs["check_result"] == "pass").sum())
+        within = f" {passed} of {len(costs)} models cost at most 0.01 ROC AUC."
+    text += (
+        "<p>What the directions cost, out of time: each model beside the same candidate "
+        f"fitted without them on the same cohorts.{within}</p>"
+        + table(
+            costs,
+            {
+                "model_id": "model",
+                "test_roc_auc": "ROC AUC",
+                "unconstrained_test_roc_auc": "without directions",
+                "auc_cost": "cost",
+                "check_result": "within 0.01",
+                "test_calibration_error": "calibration error",
+                "unconstrained_test_calibration_error": "without directions",
+            },
+        )
+    )
+    return text + (
+        "<p>What would change it (ml_risk_recourse): for each student in the High or "
+        "Moderate tier, the smallest set of changes still possible this year (more of the "
+        "school days left attended or on time, better marks in the terms to come) that "
+        "moves the model's score down a tier. It is what the model weighs, not a promise: "
+        "attendance and marks go with things the records do not show, and published "
+        "estimates of what attendance itself does are smaller than the patterns a model "
+        "learns (docs/explanations.md).</p>"
+        + table(
+            data.recourse_outcomes,
+            {
+                "outcome": "outcome",
+                "risk_tier": "tier now",
+                "recourse_status": "recourse",
+                "students": "students",
+                "median_more_days_attended": "median days more attended",
+                "median_school_days_left": "median school days left",
+            },
+        )
+    )
+
+
 def coverage_section(data: ReportData) -> str:
     """What the district's data supports: school-years per indicator family and status."""
     return table(
@@ -248,6 +313,9 @@ Sprott &amp; Taff 2013, The High School Journal 96(2):77-100).</p>
 <p>The end-of-year graduation models at a few thresholds, on their whole out-of-time
 cohort:</p>
 {models_section(data)}
+
+<h2>Explanations and what would change them</h2>
+{explanations_section(data)}
 
 <h2>The district beside national base rates</h2>
 <p>validation_base_rates: the district's rate, the national figure and the tolerance the

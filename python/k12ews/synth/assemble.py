@@ -12,19 +12,34 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from k12ews import contract
+from k12ews.synth.academics import course_catalog
 from k12ews.synth.calendar import axis_start
-from k12ews.synth.params import RACE_CODES
-
-if TYPE_CHECKING:
-    from k12ews.synth.district import District, _Simulation
+from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
+from k12ews.synth.params import RACE_CODES, Profile
+from k12ews.synth.people import NamePools
 
 ATTENDANCE_LAG_DAYS = 7
+
+
+class Simulated(Protocol):
+    """What a finished simulation (``k12ews.synth.district.Simulation``) hands over."""
+
+    cfg: GenerateConfig
+    p: Profile
+    names: NamePools
+    out: dict[str, list[pd.DataFrame]]  # each table's pieces, year by year
+    pop: dict[str, np.ndarray]  # the population's arrays, by population index
+    school_ids: np.ndarray
+    n_schools: int
+    schools_df: pd.DataFrame
+    effects: pd.DataFrame  # the services' true effects (truth.service_effects)
 
 
 def _is_leap(y: np.ndarray) -> np.ndarray:
@@ -39,66 +54,123 @@ def to_date(year: np.ndarray, day: np.ndarray) -> np.ndarray:
     return aug1 + np.asarray(day, dtype=np.int64).astype("timedelta64[D]")
 
 
-def assemble(sim: _Simulation) -> District:
-    from k12ews.synth.district import GENERATOR_VERSION, District, config_json
+@dataclass(frozen=True)
+class _Ids:
+    """How the simulation's numbers become the contract's: student and school ids, and
+    the cut of the last, partial year at the as-of date (axis day ``as_of_day``)."""
 
+    sid_to_id: np.ndarray
+    school_ids: np.ndarray
+    last: int
+    as_of_day: int
+
+    def student(self, sid: pd.Series) -> np.ndarray:
+        return self.sid_to_id[sid.to_numpy()]
+
+    def school(self, school: pd.Series) -> np.ndarray:
+        return self.school_ids[school.to_numpy()]
+
+    def cut(self, df: pd.DataFrame, day_col: str = "day") -> pd.DataFrame:
+        """Rows of the last year dated after the as-of date left out."""
+        last_rows = df["school_year"].to_numpy() == self.last
+        keep = ~last_rows | (df[day_col].to_numpy() <= self.as_of_day)
+        return df.loc[keep].reset_index(drop=True)
+
+
+def assemble(sim: Simulated) -> District:
     cfg = sim.cfg
-    last = cfg.last_year
-    as_of = cfg.resolved_as_of
-    a = (as_of - axis_start(last)).days
     out = {}
     for k in list(sim.out):
         out[k] = pd.concat(sim.out.pop(k), ignore_index=True)  # free each year's pieces
     # student ids are numbers here; the contract casts them to VARCHAR on write, which
     # keeps tens of millions of Python strings out of memory on large districts
-    sid_to_id = np.arange(len(sim.pop["grade"]), dtype=np.int64) + 1_000_001
-    school_ids = sim.school_ids
+    ids = _Ids(
+        sid_to_id=np.arange(len(sim.pop["grade"]), dtype=np.int64) + 1_000_001,
+        school_ids=sim.school_ids,
+        last=cfg.last_year,
+        as_of_day=(cfg.resolved_as_of - axis_start(cfg.last_year)).days,
+    )
     rng = np.random.default_rng(cfg.seed + 7_001)
     lag_school = int(rng.integers(0, sim.n_schools))
 
-    def cut(df: pd.DataFrame, day_col: str = "day") -> pd.DataFrame:
-        last_rows = df["school_year"].to_numpy() == last
-        keep = ~last_rows | (df[day_col].to_numpy() <= a)
-        return df.loc[keep].reset_index(drop=True)
+    en = _spells_known(out.pop("enrollments"), ids)
+    seen_last = set(en.loc[en["school_year"].to_numpy() == ids.last, "sid"].tolist())
+    cg = ids.cut(out.pop("course_grades"), "end_day")
+    sv = ids.cut(out.pop("services"), "start")
+    attendance_events = _attendance_events(out.pop("attendance_events"), ids, lag_school)
+    discipline = _discipline(
+        ids.cut(out.pop("discipline")) if "discipline" in out else pd.DataFrame(columns=["sid"]),
+        ids,
+    )
+    course_grades = _course_grades(cg, ids)
+    raw = {
+        "schools": sim.schools_df,
+        "students": _students(sim, np.unique(en["sid"].to_numpy()), ids),
+        "student_characteristics": _characteristics(
+            out.pop("student_characteristics"), ids, seen_last
+        ),
+        "enrollments": _enrollments(en, ids),
+        "calendar_days": out.pop("calendar_days"),
+        "attendance_events": attendance_events,
+        "courses": course_catalog(),
+        "course_grades": course_grades,
+        "discipline_incidents": discipline,
+        "assessments": _assessments(ids.cut(out.pop("assessments")), ids),
+        "program_services": _program_services(sv, ids),
+    }
+    ty = out.pop("truth_student_year")
+    ty = ty.loc[(ty["school_year"] != ids.last) | ty["sid"].isin(seen_last)]
+    raw["extracurricular_participation"] = _extracurricular(
+        rng, ty, en, ids.sid_to_id, ids.school_ids
+    )
+    raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
+    for name, df in raw.items():
+        raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
+    truth = _truth(sim, out.pop("truth_outcomes"), ty, sv, ids, lag_school)
+    return District(raw=raw, truth=truth, config=cfg)
 
-    # enrollments
-    en = out.pop("enrollments")
-    is_last = en["school_year"].to_numpy() == last
-    en = en.loc[~is_last | (en["start"].to_numpy() <= a)].reset_index(drop=True)
-    is_last = en["school_year"].to_numpy() == last
-    open_ = is_last & (en["end"].to_numpy() > a)
-    entry_date = to_date(en["school_year"].to_numpy(), en["start"].to_numpy())
+
+def _spells_known(en: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    """The enrollment spells entered by the as-of date."""
+    is_last = en["school_year"].to_numpy() == ids.last
+    return en.loc[~is_last | (en["start"].to_numpy() <= ids.as_of_day)].reset_index(drop=True)
+
+
+def _enrollments(en: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    """A spell still open on the as-of date has no exit date or code yet."""
+    is_last = en["school_year"].to_numpy() == ids.last
+    open_ = is_last & (en["end"].to_numpy() > ids.as_of_day)
     exit_date = pd.Series(to_date(en["school_year"].to_numpy(), en["end"].to_numpy()))
     exit_date[open_] = pd.NaT
     exit_code = en["exit_code"].astype(object).copy()
     exit_code[open_] = None
-    enrollments = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[en["sid"].to_numpy()],
-            "school_id": school_ids[en["school"].to_numpy()],
+            "student_id": ids.student(en["sid"]),
+            "school_id": ids.school(en["school"]),
             "school_year": en["school_year"],
             "grade_level": en["grade_level"],
-            "entry_date": entry_date,
+            "entry_date": to_date(en["school_year"].to_numpy(), en["start"].to_numpy()),
             "exit_date": exit_date,
             "entry_type": en["entry_type"],
             "exit_code": exit_code,
         }
     )
-    seen = np.unique(en["sid"].to_numpy())
-    seen_last = set(en.loc[is_last, "sid"].tolist())
 
-    # attendance (the lagging school has submitted only up to a week before as-of)
-    att = cut(out.pop("attendance_events"))
+
+def _attendance_events(att: pd.DataFrame, ids: _Ids, lag_school: int) -> pd.DataFrame:
+    """The lagging school has submitted only up to a week before the as-of date."""
+    att = ids.cut(att)
     lag = (
-        (att["school_year"].to_numpy() == last)
+        (att["school_year"].to_numpy() == ids.last)
         & (att["school"].to_numpy() == lag_school)
-        & (att["day"].to_numpy() > a - ATTENDANCE_LAG_DAYS)
+        & (att["day"].to_numpy() > ids.as_of_day - ATTENDANCE_LAG_DAYS)
     )
     att = att.loc[~lag].reset_index(drop=True)
-    attendance_events = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[att["sid"].to_numpy()],
-            "school_id": school_ids[att["school"].to_numpy()],
+            "student_id": ids.student(att["sid"]),
+            "school_id": ids.school(att["school"]),
             "school_year": att["school_year"],
             "event_date": to_date(att["school_year"].to_numpy(), att["day"].to_numpy()),
             "event_type": pd.Categorical.from_codes(
@@ -109,11 +181,12 @@ def assemble(sim: _Simulation) -> District:
         }
     )
 
-    cg = cut(out.pop("course_grades"), "end_day")
-    course_grades = pd.DataFrame(
+
+def _course_grades(cg: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[cg["sid"].to_numpy()],
-            "school_id": school_ids[cg["school"].to_numpy()],
+            "student_id": ids.student(cg["sid"]),
+            "school_id": ids.school(cg["school"]),
             "course_code": cg["course_code"].astype("category"),
             "school_year": cg["school_year"],
             "term": cg["term"].astype("category"),
@@ -123,12 +196,14 @@ def assemble(sim: _Simulation) -> District:
             "credits_earned": cg["credits_earned"],
         }
     )
-    di = cut(out.pop("discipline")) if "discipline" in out else pd.DataFrame(columns=["sid"])
-    discipline = pd.DataFrame(
+
+
+def _discipline(di: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "incident_id": di["incident_id"],
-            "student_id": sid_to_id[di["sid"].to_numpy()],
-            "school_id": school_ids[di["school"].to_numpy()],
+            "student_id": ids.student(di["sid"]),
+            "school_id": ids.school(di["school"]),
             "school_year": di["school_year"],
             "incident_date": to_date(di["school_year"].to_numpy(), di["day"].to_numpy()),
             "behavior_category": di["behavior_category"],
@@ -136,11 +211,13 @@ def assemble(sim: _Simulation) -> District:
             "days_removed": di["days_removed"],
         }
     )
-    asm = cut(out.pop("assessments")) if "assessments" in out else None
-    assessments = pd.DataFrame(
+
+
+def _assessments(asm: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[asm["sid"].to_numpy()],
-            "school_id": school_ids[asm["school"].to_numpy()],
+            "student_id": ids.student(asm["sid"]),
+            "school_id": ids.school(asm["school"]),
             "assessment_id": asm["assessment_id"],
             "school_year": asm["school_year"],
             "administration_date": to_date(asm["school_year"].to_numpy(), asm["day"].to_numpy()),
@@ -151,14 +228,17 @@ def assemble(sim: _Simulation) -> District:
             "is_proficient": asm["is_proficient"],
         }
     )
-    sv = cut(out.pop("services"), "start")
-    sv_open = (sv["school_year"].to_numpy() == last) & (sv["end"].to_numpy() > a)
+
+
+def _program_services(sv: pd.DataFrame, ids: _Ids) -> pd.DataFrame:
+    """A service still running on the as-of date has no end date yet."""
+    sv_open = (sv["school_year"].to_numpy() == ids.last) & (sv["end"].to_numpy() > ids.as_of_day)
     sv_end = pd.Series(to_date(sv["school_year"].to_numpy(), sv["end"].to_numpy()))
     sv_end[sv_open] = pd.NaT
-    program_services = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[sv["sid"].to_numpy()],
-            "school_id": school_ids[sv["school"].to_numpy()],
+            "student_id": ids.student(sv["sid"]),
+            "school_id": ids.school(sv["school"]),
             "school_year": sv["school_year"],
             "service": sv["service"],
             "tier": sv["tier"],
@@ -167,14 +247,19 @@ def assemble(sim: _Simulation) -> District:
         }
     )
 
-    ch = out.pop("student_characteristics")
-    ch = ch.loc[(ch["school_year"] != last) | ch["sid"].isin(seen_last)].reset_index(drop=True)
-    characteristics = ch.assign(student_id=sid_to_id[ch["sid"].to_numpy()]).drop(columns="sid")
 
+def _characteristics(ch: pd.DataFrame, ids: _Ids, seen_last: set[int]) -> pd.DataFrame:
+    """This year's rows only for students enrolled by the as-of date."""
+    ch = ch.loc[(ch["school_year"] != ids.last) | ch["sid"].isin(seen_last)].reset_index(drop=True)
+    return ch.assign(student_id=ids.sid_to_id[ch["sid"].to_numpy()]).drop(columns="sid")
+
+
+def _students(sim: Simulated, seen: np.ndarray, ids: _Ids) -> pd.DataFrame:
+    """Every student with a spell by the as-of date."""
     pop = sim.pop
-    students = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "student_id": sid_to_id[seen],
+            "student_id": ids.sid_to_id[seen],
             "first_name": pop["first_name"][seen],
             "last_name": pop["last_name"][seen],
             "birth_date": pop["birth"][seen],
@@ -186,42 +271,38 @@ def assemble(sim: _Simulation) -> District:
         }
     )
 
-    calendar_days = out.pop("calendar_days")
-    from k12ews.synth.academics import course_catalog
 
-    raw = {
-        "schools": sim.schools_df,
-        "students": students,
-        "student_characteristics": characteristics,
-        "enrollments": enrollments,
-        "calendar_days": calendar_days,
-        "attendance_events": attendance_events,
-        "courses": course_catalog(),
-        "course_grades": course_grades,
-        "discipline_incidents": discipline,
-        "assessments": assessments,
-        "program_services": program_services,
-    }
-    ty = out.pop("truth_student_year")
-    ty = ty.loc[(ty["school_year"] != last) | ty["sid"].isin(seen_last)]
-    raw["extracurricular_participation"] = _extracurricular(rng, ty, en, sid_to_id, school_ids)
-    raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
-    for name, df in raw.items():
-        raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
-
-    truth_outcomes = out.pop("truth_outcomes")
-    truth_outcomes = truth_outcomes.loc[truth_outcomes["school_year"] != last]
+def _truth(
+    sim: Simulated,
+    truth_outcomes: pd.DataFrame,
+    ty: pd.DataFrame,
+    sv: pd.DataFrame,
+    ids: _Ids,
+    lag_school: int,
+) -> dict[str, pd.DataFrame]:
+    """The truth tables: latent student-years, outcome draws, service effects, the
+    generation's settings and profile."""
+    cfg, as_of = sim.cfg, sim.cfg.resolved_as_of
+    truth_outcomes = truth_outcomes.loc[truth_outcomes["school_year"] != ids.last]
     svt = sv.assign(
-        student_id=sid_to_id[sv["sid"].to_numpy()],
+        student_id=ids.student(sv["sid"]),
         start_date=to_date(sv["school_year"].to_numpy(), sv["start"].to_numpy()),
     )
-    truth = {
-        "student_years": ty.assign(student_id=sid_to_id[ty["sid"].to_numpy()]).drop(columns="sid")[
+    generation = {
+        "config": config_json(cfg),
+        "generator_version": GENERATOR_VERSION,
+        "profile_description": sim.p.description,
+        "as_of_date": as_of.isoformat(),
+        "attendance_lag_school_id": str(int(ids.school_ids[lag_school])),
+        "attendance_complete_through": (as_of - dt.timedelta(days=ATTENDANCE_LAG_DAYS)).isoformat(),
+    }
+    return {
+        "student_years": ty.assign(student_id=ids.student(ty["sid"])).drop(columns="sid")[
             ["student_id", *[c for c in ty.columns if c != "sid"]]
         ],
-        "outcome_draws": truth_outcomes.assign(
-            student_id=sid_to_id[truth_outcomes["sid"].to_numpy()]
-        )[["student_id", "school_year", "event", "probability", "occurred"]],
+        "outcome_draws": truth_outcomes.assign(student_id=ids.student(truth_outcomes["sid"]))[
+            ["student_id", "school_year", "event", "probability", "occurred"]
+        ],
         "service_effects": sim.effects,
         "student_services": svt[
             [
@@ -235,34 +316,14 @@ def assemble(sim: _Simulation) -> District:
                 "academic_effect",
             ]
         ].rename(columns={"quarter": "start_quarter", "grade": "start_grade"}),
-        "generation": pd.DataFrame(
-            {
-                "key": [
-                    "config",
-                    "generator_version",
-                    "profile_description",
-                    "as_of_date",
-                    "attendance_lag_school_id",
-                    "attendance_complete_through",
-                ],
-                "value": [
-                    config_json(cfg),
-                    GENERATOR_VERSION,
-                    sim.p.description,
-                    as_of.isoformat(),
-                    str(int(school_ids[lag_school])),
-                    (as_of - dt.timedelta(days=ATTENDANCE_LAG_DAYS)).isoformat(),
-                ],
-            }
-        ),
+        "generation": pd.DataFrame({"key": list(generation), "value": list(generation.values())}),
         "profile": pd.DataFrame(
             {"parameters": [json.dumps(_profile_dict(sim), sort_keys=True, default=str)]}
         ),
     }
-    return District(raw=raw, truth=truth, config=cfg)
 
 
-def _profile_dict(sim: _Simulation) -> dict[str, object]:
+def _profile_dict(sim: Simulated) -> dict[str, object]:
     from dataclasses import asdict
 
     return asdict(sim.p)

@@ -7,7 +7,7 @@ time, reading proficiently in grade 3. No formula gives that; this module simula
 with the machinery of :mod:`k12ews.synth.futures`: the district is replayed exactly as
 ``generate`` made it to the end of a school year, chosen students are copied into closed
 worlds, and the worlds run forward with fresh draws under a
-:class:`~k12ews.synth.district.ServiceOverride`:
+:class:`~k12ews.synth.config.ServiceOverride`:
 
 * **Effects** (:func:`effect_truth`): a student who started service ``s`` in the first
   quarter of year ``y`` is copied at the end of year ``y - 1`` (their whole latent state,
@@ -38,13 +38,8 @@ import numpy as np
 import pandas as pd
 
 from k12ews.synth import services
-from k12ews.synth.district import (
-    ACTIVE,
-    DROPPED,
-    GenerateConfig,
-    ServiceOverride,
-    _Simulation,
-)
+from k12ews.synth.config import GenerateConfig, ServiceOverride
+from k12ews.synth.district import Simulation
 from k12ews.synth.futures import (
     STUDENT_ID_OFFSET,
     _copy_world,
@@ -52,6 +47,7 @@ from k12ews.synth.futures import (
     label_copies,
     last_known_cohort_year,
 )
+from k12ews.synth.year import ACTIVE, DROPPED
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"
@@ -90,10 +86,10 @@ def service_index(service: pd.Series) -> np.ndarray:
     return service.map({s: i for i, s in enumerate(services.SERVICES)}).to_numpy(np.int8)
 
 
-def _replayed(config: GenerateConfig, stops: set[int]) -> Iterator[tuple[int, _Simulation]]:
+def _replayed(config: GenerateConfig, stops: set[int]) -> Iterator[tuple[int, Simulation]]:
     """The district replayed as generated, yielded at the end of each year in ``stops``
     (the simulation is reused: copy what you need before the next step)."""
-    base = _Simulation(config, None)
+    base = Simulation(config, None)
     base.keep_tables = frozenset({"enrollments"})
     for i, y in enumerate(range(config.first_year, max(stops) + 1)):
         base.out = {}
@@ -103,12 +99,12 @@ def _replayed(config: GenerateConfig, stops: set[int]) -> Iterator[tuple[int, _S
 
 
 def _world(
-    base: _Simulation,
+    base: Simulation,
     rows: np.ndarray,
     override_service: np.ndarray,
     override: ServiceOverride | None,
     seed: tuple[int, ...],
-) -> _Simulation:
+) -> Simulation:
     """A closed world of the simulation rows ``rows`` (a copy each), under ``override``."""
     world = _copy_world(base, rows, 1, seed)
     world.pop["service_override"] = override_service.astype(np.int8)
@@ -117,7 +113,7 @@ def _world(
     return world
 
 
-def _run(world: _Simulation, first: int, last: int) -> None:
+def _run(world: Simulation, first: int, last: int) -> None:
     for y in range(first, last + 1):
         status = world.pop["status"]
         if not ((status == ACTIVE) | (status == DROPPED)).any():
@@ -142,13 +138,13 @@ def label_reading(assessments: pd.DataFrame, n: int) -> pd.DataFrame:
     return pd.DataFrame({"sid": np.arange(n), "is_labelled": labelled, "is_adverse": adverse})
 
 
-def _frame(world: _Simulation, table: str) -> pd.DataFrame:
+def _frame(world: Simulation, table: str) -> pd.DataFrame:
     frames = world.out.get(table, [])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _labels(
-    world: _Simulation,
+    world: Simulation,
     outcome: np.ndarray,
     scored_year: int,
     first_year: int,

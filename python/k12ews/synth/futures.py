@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from k12ews.synth.calendar import axis_start, build_calendar
-from k12ews.synth.district import ACTIVE, DROPPED, LEVELS, GenerateConfig, _Simulation
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import LEVELS, Simulation
+from k12ews.synth.year import ACTIVE, DROPPED
 
 # Exit codes that take a student out of the adjusted cohort: the rows of the seed
 # xwalk_exit_codes with leaves_acgr_cohort = true (a test keeps the two in step).
@@ -73,7 +75,7 @@ def last_known_cohort_year(config: GenerateConfig) -> int:
     return last - 1 if config.resolved_as_of >= first_day else last - 2
 
 
-def _enrollments(sim: _Simulation) -> pd.DataFrame:
+def _enrollments(sim: Simulation) -> pd.DataFrame:
     frames = sim.out.get("enrollments", [])
     if not frames:
         return pd.DataFrame(columns=["sid", "school_year", "start", "exit_code"])
@@ -120,8 +122,8 @@ def label_copies(
 
 
 def _copy_world(
-    base: _Simulation, targets: np.ndarray, copies: int, seed: Iterable[int]
-) -> _Simulation:
+    base: Simulation, targets: np.ndarray, copies: int, seed: Iterable[int]
+) -> Simulation:
     """A closed world holding ``copies`` copies of each target, after the base year."""
     world = copy.copy(base)
     rows = np.repeat(targets, copies)
@@ -135,7 +137,7 @@ def _copy_world(
 
 
 def _replay_year(
-    base: _Simulation,
+    base: Simulation,
     year: int,
     spec: FuturesSpec,
     last_known: int,
@@ -210,7 +212,7 @@ def graduation_truth(
             f"school years to replay must be complete years of the district "
             f"({config.first_year}-{config.last_year - 1}), got {years}"
         )
-    base = _Simulation(config, None)
+    base = Simulation(config, None)
     base.keep_tables = frozenset({"truth_student_year", "enrollments"})
     out = []
     for i, y in enumerate(range(config.first_year, years[-1] + 1)):

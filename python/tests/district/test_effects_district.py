@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import effects
+from k12ews.ml.effects import tables
 
 AT_RISK_SERVICES = ("TUTOR", "MENTOR", "COUNSEL", "ATTEND", "REMED")
 
@@ -90,11 +90,11 @@ def test_risk_sets_follow_their_rule(national_built: Path):
 
 
 def test_effects_table_grain_and_columns(table: pd.DataFrame):
-    assert list(table.columns) == effects.OUTPUT_COLUMNS
+    assert list(table.columns) == tables.OUTPUT_COLUMNS
     assert table["cell_id"].is_unique
     keys = table[["service", "outcome", "grade_band", "start_grade", "start_quarter"]]
     assert not keys.astype(str).duplicated().any()
-    assert set(table["cell_level"]) == set(effects.CELL_LEVELS)
+    assert set(table["cell_level"]) == set(tables.CELL_LEVELS)
     est = table[table["is_estimated"]]
     assert est["effect"].notna().all() and est["reason"].isna().all()
     assert (est["ci_low"] < est["effect"]).all() and (est["effect"] < est["ci_high"]).all()

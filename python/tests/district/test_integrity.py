@@ -183,9 +183,10 @@ def test_truth_probabilities_are_the_ones_drawn(national_db) -> None:  # type: i
 def test_school_ids_stay_unique_at_any_size(students: int) -> None:
     """Schools scale with enrollment (over 100 elementary schools at 100,000 students);
     their identifiers must never collide across levels."""
-    from k12ews.synth.district import GenerateConfig, _Simulation
+    from k12ews.synth.config import GenerateConfig
+    from k12ews.synth.district import Simulation
 
-    sim = _Simulation(GenerateConfig(students=students, years=1, first_year=2024), None)
+    sim = Simulation(GenerateConfig(students=students, years=1, first_year=2024), None)
     ids = sim.schools_df["school_id"].tolist()
     assert len(ids) == len(set(ids))
     assert sim.schools_df.groupby("school_level").size().to_dict()["Elementary"] >= 1

@@ -27,7 +27,8 @@ from k12ews.engines import compare, postgres_load
 from k12ews.engines.postgres_server import running_postgres
 from k12ews.engines.spark_session import spark_env
 from k12ews.export import export_raw
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 SQL_LAYER = ("--selector", "sql_layer")
 # Small enough for CI on two cores, large enough for every grade band, a graduating

@@ -15,8 +15,10 @@ import pytest
 
 from k12ews.synth import counterfactuals as cf
 from k12ews.synth import services
-from k12ews.synth.district import ACTIVE, GenerateConfig, ServiceOverride, _Simulation
+from k12ews.synth.config import GenerateConfig, ServiceOverride
+from k12ews.synth.district import Simulation
 from k12ews.synth.futures import STUDENT_ID_OFFSET, label_copies, last_known_cohort_year
+from k12ews.synth.year import ACTIVE
 
 SMALL = GenerateConfig(students=1300, years=4, first_year=2021, seed=7)
 # long enough for cohorts to finish: starts in 2017-2019 in grades 9-11 are labelled
@@ -34,12 +36,12 @@ def _effects(engagement: float, academic: float, only: str | None = None) -> pd.
     )
 
 
-def _services(sim: _Simulation) -> pd.DataFrame:
+def _services(sim: Simulation) -> pd.DataFrame:
     return pd.concat(sim.out["services"], ignore_index=True)
 
 
-def _sim(config: GenerateConfig) -> _Simulation:
-    sim = _Simulation(config, None)
+def _sim(config: GenerateConfig) -> Simulation:
+    sim = Simulation(config, None)
     sim.keep_tables = frozenset({"services", "enrollments"})
     return sim
 
@@ -81,14 +83,14 @@ def test_the_override_keeps_off_or_forces_only_whom_it_names() -> None:
     assert set(chosen) <= set(f_q1["sid"])
 
 
-def _generated(config: GenerateConfig) -> _Simulation:
+def _generated(config: GenerateConfig) -> Simulation:
     sim = _sim(config)
     for i, y in enumerate(range(config.first_year, config.last_year + 1)):
         sim._year(y, first=(i == 0), partial=(y == config.last_year))
     return sim
 
 
-def _treated_with_labels(sim: _Simulation, config: GenerateConfig, service: str) -> pd.DataFrame:
+def _treated_with_labels(sim: Simulation, config: GenerateConfig, service: str) -> pd.DataFrame:
     """First-quarter starters of ``service`` in grades 9-11 of 2017-2019, with the label
     the warehouse gives them from the generated spells."""
     got = _services(sim)

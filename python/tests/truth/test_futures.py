@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from k12ews.cli import main
-from k12ews.synth.district import District, GenerateConfig, _Simulation
+from k12ews.synth.config import District, GenerateConfig
+from k12ews.synth.district import Simulation
 from k12ews.synth.futures import (
     LEAVES_ACGR_COHORT,
     FuturesSpec,
@@ -37,7 +38,7 @@ def test_cohort_leaving_codes_match_the_exit_code_crosswalk() -> None:
 
 
 def test_the_replay_is_the_generated_district(small_district: District) -> None:
-    sim = _Simulation(SMALL, None)
+    sim = Simulation(SMALL, None)
     sim.keep_tables = frozenset({"truth_student_year"})
     for i, y in enumerate((2021, 2022)):
         sim._year(y, first=(i == 0), partial=False)
@@ -100,7 +101,7 @@ def test_futures_are_reproducible_and_track_the_students_state() -> None:
     known = a.dropna(subset=["true_probability_not_on_time"])
     assert len(known) > 0.5 * len(a)  # grade 12 of 2019 started before the data
     # the truth follows the latent state the simulation used
-    gen = _Simulation(cfg, None)
+    gen = Simulation(cfg, None)
     gen.keep_tables = frozenset({"truth_student_year"})
     for i, y in enumerate(range(2016, 2020)):
         gen._year(y, first=(i == 0), partial=False)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from k12ews import cli, warehouse
-from k12ews.synth.district import District
+from k12ews.synth.config import District
 
 
 @pytest.mark.parametrize(

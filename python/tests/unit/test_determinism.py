@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from k12ews.synth.district import District, GenerateConfig, generate
+from k12ews.synth.config import District, GenerateConfig
+from k12ews.synth.district import generate
 
 
 def checksums(d: District) -> dict[str, int]:

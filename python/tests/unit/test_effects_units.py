@@ -17,7 +17,8 @@ from scipy.interpolate import BSpline
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
-from k12ews.ml import effects, logistic
+from k12ews.ml import logistic
+from k12ews.ml.effects import aipw, balance, design, estimates, settings, tables, words
 
 SERVICE = "TUTOR"
 OUTCOME = "next_grade_success"
@@ -108,8 +109,8 @@ def simulated() -> tuple[pd.DataFrame, pd.DataFrame, float]:
 @pytest.fixture(scope="module")
 def table(simulated: tuple[pd.DataFrame, pd.DataFrame, float]) -> pd.DataFrame:
     frame, labels, _ = simulated
-    return effects.intervention_effects(
-        frame, labels, 2021, effects.EffectSettings(), {SERVICE: "Tutoring"}
+    return tables.intervention_effects(
+        frame, labels, 2021, settings.EffectSettings(), {SERVICE: "Tutoring"}
     )
 
 
@@ -154,8 +155,8 @@ def test_weighting_balances_the_confounders(table: pd.DataFrame):
 
 def test_table_grain_rows_and_grade_rows_add_up(table: pd.DataFrame):
     assert table["cell_id"].is_unique
-    assert list(table.columns) == effects.OUTPUT_COLUMNS
-    assert set(table["cell_level"]) == set(effects.CELL_LEVELS)
+    assert list(table.columns) == tables.OUTPUT_COLUMNS
+    assert set(table["cell_level"]) == set(tables.CELL_LEVELS)
     band = _band_row(table)
     grades = table[table["cell_level"] == "grade_quarter"]
     assert sorted(grades["start_grade"]) == [3, 4, 5]
@@ -172,11 +173,11 @@ def test_same_data_same_table_whatever_the_row_order(
     simulated: tuple[pd.DataFrame, pd.DataFrame, float], table: pd.DataFrame
 ):
     frame, labels, _ = simulated
-    again = effects.intervention_effects(
+    again = tables.intervention_effects(
         frame.sample(frac=1.0, random_state=5),
         labels.sample(frac=1.0, random_state=6),
         2021,
-        effects.EffectSettings(),
+        settings.EffectSettings(),
         {SERVICE: "Tutoring"},
     )
     pd.testing.assert_frame_equal(table, again)
@@ -194,9 +195,9 @@ def test_interval_is_clustered_by_student():
     clipped = np.zeros(n, dtype=bool)
     students = np.arange(n)
 
-    def est(copies: int, same_student: bool) -> effects.Estimate:
+    def est(copies: int, same_student: bool) -> estimates.Estimate:
         ids = np.tile(students, copies) if same_student else np.arange(copies * n)
-        return effects.estimate(
+        return estimates.estimate(
             np.tile(t, copies), np.tile(y, copies), np.tile(e, copies), np.tile(m0, copies),
             np.tile(clipped, copies), ids,
         )  # fmt: skip
@@ -213,8 +214,8 @@ def test_cluster_se_matches_the_formula():
     terms = np.array([1.0, -1.0, 2.0, -2.0, 0.5, -0.5])
     students = np.array([0, 0, 1, 1, 2, 3])
     # clusters sum to 0, 0, 0.5, -0.5: sqrt(4/3 * 0.5) / 2
-    assert effects._cluster_se(terms, students, 2.0) == pytest.approx(np.sqrt(4 / 3 * 0.5) / 2)
-    assert np.isnan(effects._cluster_se(terms, np.zeros(6, dtype=int), 1.0))
+    assert estimates._cluster_se(terms, students, 2.0) == pytest.approx(np.sqrt(4 / 3 * 0.5) / 2)
+    assert np.isnan(estimates._cluster_se(terms, np.zeros(6, dtype=int), 1.0))
 
 
 def test_propensities_are_clipped_from_above_and_counted():
@@ -224,16 +225,16 @@ def test_propensities_are_clipped_from_above_and_counted():
     x = np.column_stack([x, x[:, 0] > 1.0])
     treated = rng.random(n) < expit(-4 + 12 * x[:, 2])  # near certain above 1, rare below
     y = (rng.random(n) < 0.3).astype(float)
-    settings = effects.EffectSettings(folds=2, propensity_clip=0.05)
-    fit = effects.fit_cell(
-        x, np.zeros(n, dtype=np.int64), treated, y, np.arange(n) % 2, rng.random(n), settings
+    clipped = settings.EffectSettings(folds=2, propensity_clip=0.05)
+    fit = aipw.fit_cell(
+        x, np.zeros(n, dtype=np.int64), treated, y, np.arange(n) % 2, rng.random(n), clipped
     )
     assert fit.propensity.max() <= 0.95 + 1e-12
     assert fit.is_clipped.sum() > 100
     assert np.all(fit.propensity[fit.is_clipped] == pytest.approx(0.95))
     # a low propensity is never clipped (the ATT weights need no lower bound)
     assert fit.propensity.min() < 0.05
-    est = effects.estimate(treated, y, fit.propensity, fit.m0, fit.is_clipped, np.arange(n), x)
+    est = estimates.estimate(treated, y, fit.propensity, fit.m0, fit.is_clipped, np.arange(n), x)
     assert est.clipped_units == int(fit.is_clipped.sum())
 
 
@@ -246,7 +247,7 @@ def test_small_and_empty_cells_have_no_estimate_and_say_why(
     few.loc[few.index[treated_rows[20:]], "is_treated"] = False  # 20 treated left
     # and a second quarter in which nobody starts the service
     q2 = frame.assign(start_quarter=2, is_treated=False)
-    out = effects.intervention_effects(pd.concat([few, q2]), labels, 2021)
+    out = tables.intervention_effects(pd.concat([few, q2]), labels, 2021)
     band = out[out["cell_level"] == "grade_band_quarter"].set_index("start_quarter")
     assert not band.loc[1, "is_estimated"] and not band.loc[2, "is_estimated"]
     assert band.loc[1, "reason"] == "fewer than 30 students started it (20)"
@@ -259,11 +260,11 @@ def test_small_and_empty_cells_have_no_estimate_and_say_why(
     # too few controls
     all_treated = frame.assign(is_treated=True)
     all_treated.loc[all_treated.index[:10], "is_treated"] = False
-    row = _band_row(effects.intervention_effects(all_treated, labels, 2021))
+    row = _band_row(tables.intervention_effects(all_treated, labels, 2021))
     assert row["reason"] == "fewer than 30 students did not start it (10)"
     # nothing at all: an empty table with the columns
-    empty = effects.intervention_effects(frame.head(0), labels.head(0), 2021)
-    assert empty.empty and list(empty.columns) == effects.OUTPUT_COLUMNS
+    empty = tables.intervention_effects(frame.head(0), labels.head(0), 2021)
+    assert empty.empty and list(empty.columns) == tables.OUTPUT_COLUMNS
 
 
 def test_a_grade_of_a_fitted_cell_can_be_too_small(
@@ -273,22 +274,22 @@ def test_a_grade_of_a_fitted_cell_can_be_too_small(
     f = frame.copy()
     grade5_treated = (f["grade_level"] == 5) & f["is_treated"]
     f.loc[grade5_treated[grade5_treated].index[10:], "is_treated"] = False
-    out = effects.intervention_effects(f, labels, 2021)
+    out = tables.intervention_effects(f, labels, 2021)
     grade5 = out[(out["cell_level"] == "grade_quarter") & (out["start_grade"] == 5)].iloc[0]
     assert grade5["reason"] == "fewer than 30 students started it (10)"
     assert _band_row(out)["is_estimated"]
 
 
 def test_settings_from_json():
-    s = effects.EffectSettings.from_json(json.dumps({"folds": 2, "propensity_clip": 0.02}))
+    s = settings.EffectSettings.from_json(json.dumps({"folds": 2, "propensity_clip": 0.02}))
     assert s.folds == 2 and s.propensity_clip == 0.02 and s.min_treated == 30
-    assert effects.EffectSettings.from_json(None) == effects.EffectSettings()
+    assert settings.EffectSettings.from_json(None) == settings.EffectSettings()
 
 
 # ---------------------------------------------------------------- words
 
 
-def _estimate(**kw: float) -> effects.Estimate:
+def _estimate(**kw: float) -> estimates.Estimate:
     base = dict(
         n_units=1000, n_treated=100, n_controls=900, n_students=800,
         treated_adverse_rate=0.35, control_adverse_rate=0.31,
@@ -299,22 +300,22 @@ def _estimate(**kw: float) -> effects.Estimate:
         controls_effective_sample_size=300.0,
     )  # fmt: skip
     base.update(kw)
-    return effects.Estimate(**base)  # type: ignore[arg-type]
+    return estimates.Estimate(**base)  # type: ignore[arg-type]
 
 
 def test_sentence_in_k12_words():
-    s = effects.sentence("mentoring", "on_time_graduation", "high", 9, 1, _estimate())
+    s = words.sentence("mentoring", "on_time_graduation", "high", 9, 1, _estimate())
     assert s == (
         "Students who started mentoring in grade 9 at the start of the year: 41% would not "
         "have graduated on time without it, 35% did not; 95% interval 3 to 9 points fewer "
         "(naive comparison with students who did not start it then: 4 points more)."
     )
-    s = effects.sentence("tutoring", "grade_3_reading", "elementary", None, None, _estimate())
+    s = words.sentence("tutoring", "grade_3_reading", "elementary", None, None, _estimate())
     assert s.startswith("Students who started tutoring in elementary school in any quarter: 41%")
     assert "would not have read proficiently on the grade-3 state test" in s
-    k = effects.sentence("counselling", "next_grade_success", "elementary", 0, 3, _estimate())
+    k = words.sentence("counselling", "next_grade_success", "elementary", 0, 3, _estimate())
     assert k.startswith("Students who started counselling in kindergarten in the third quarter")
-    none = effects.sentence("tutoring", OUTCOME, "middle", None, 2, None, "too few")
+    none = words.sentence("tutoring", OUTCOME, "middle", None, 2, None, "too few")
     assert none == (
         "Students who started tutoring in middle school in the second quarter: "
         "no estimate (too few)."
@@ -322,7 +323,7 @@ def test_sentence_in_k12_words():
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "words"),
+    ("low", "high", "expected"),
     [
         (-0.09, -0.03, "3 to 9 points fewer"),
         (0.02, 0.05, "2 to 5 points more"),
@@ -330,13 +331,13 @@ def test_sentence_in_k12_words():
         (-0.002, 0.03, "no difference to 3 points more"),
     ],
 )
-def test_interval_words(low: float, high: float, words: str):
-    assert effects.interval_words(low, high) == words
+def test_interval_words(low: float, high: float, expected: str):
+    assert words.interval_words(low, high) == expected
 
 
 def test_years_text():
-    assert effects.years_text(np.array([2019, 2017, 2018, 2021, 2021])) == "2017-2019, 2021"
-    assert effects.years_text(np.array([], dtype=int)) is None
+    assert tables.years_text(np.array([2019, 2017, 2018, 2021, 2021])) == "2017-2019, 2021"
+    assert tables.years_text(np.array([], dtype=int)) is None
 
 
 # ---------------------------------------------------------------- the pieces
@@ -376,12 +377,12 @@ def test_bspline_basis_matches_scipy_and_spline_basis_handles_missing():
     knots = np.array([0.0, 0.2, 0.5, 1.0])
     t = np.r_[[0.0] * 3, knots, [1.0] * 3]
     expected = BSpline.design_matrix(x, t, 3).toarray()
-    assert np.abs(effects.bspline_design(x, knots) - expected).max() < 1e-12
-    basis = effects.spline_basis(np.r_[x, np.nan], 4)
+    assert np.abs(design.bspline_design(x, knots) - expected).max() < 1e-12
+    basis = design.spline_basis(np.r_[x, np.nan], 4)
     assert basis.shape == (len(x) + 1, 5 + 1)  # 6 B-splines less the first, and missing
     assert basis[-1, -1] == 1.0 and basis[:-1, -1].sum() == 0
-    assert effects.spline_basis(np.full(5, np.nan), 4).shape == (5, 0)
-    assert effects.spline_basis(np.array([0.0, 1.0] * 5), 4).shape == (10, 1)
+    assert design.spline_basis(np.full(5, np.nan), 4).shape == (5, 0)
+    assert design.spline_basis(np.array([0.0, 1.0] * 5), 4).shape == (10, 1)
 
 
 def test_balance_stats_add_up_and_match_the_direct_computation():
@@ -390,35 +391,35 @@ def test_balance_stats_add_up_and_match_the_direct_computation():
     b = np.column_stack([rng.normal(size=n), rng.random(n) < 0.3, np.ones(n)])
     t = rng.random(n) < 0.3
     w = rng.uniform(0.1, 2, int((~t).sum()))
-    before, after = effects.max_abs_smd(b, t, w)
+    before, after = balance.max_abs_smd(b, t, w)
     bt, bc = b[t], b[~t]
     sd = np.sqrt((bt.var(axis=0) + bc.var(axis=0)) / 2)[:2]
     direct_before = np.max(np.abs(bt.mean(axis=0) - bc.mean(axis=0))[:2] / sd)
     direct_after = np.max(np.abs(bt.mean(axis=0) - np.average(bc, axis=0, weights=w))[:2] / sd)
     assert before == pytest.approx(direct_before) and after == pytest.approx(direct_after)
     group = rng.integers(0, 3, n)
-    parts = effects.grouped_balance_stats(b, t, w, group, 3)
+    parts = balance.grouped_balance_stats(b, t, w, group, 3)
     total = parts[0] + parts[1] + parts[2]
     assert total.max_abs_smd() == pytest.approx((before, after))
 
 
 def test_student_folds_keep_a_student_together():
     codes = np.repeat(np.arange(300), 4)
-    folds = effects.student_folds(codes, 3, seed=9)
+    folds = design.student_folds(codes, 3, seed=9)
     assert (folds.reshape(300, 4) == folds.reshape(300, 4)[:, :1]).all()
     assert sorted(np.bincount(folds[::4])) == [100, 100, 100]
-    assert (effects.student_folds(codes, 3, seed=9) == folds).all()
+    assert (design.student_folds(codes, 3, seed=9) == folds).all()
 
 
 def test_control_sample_keeps_every_treated_unit_and_weights_controls_up():
     treated = np.r_[np.ones(100, dtype=bool), np.zeros(20_000, dtype=bool)]
     draws = np.random.default_rng(0).random(len(treated))
-    used, weight = effects.control_sample(treated, draws, 10.0, 5000)
+    used, weight = aipw.control_sample(treated, draws, 10.0, 5000)
     assert used[:100].all()
     rate = 5000 / 20_000
     assert abs(used[100:].sum() - 5000) < 300
     assert np.allclose(weight[100:], 1 / rate) and np.allclose(weight[:100], 1)
-    used_all, weight_all = effects.control_sample(treated[:2000], draws[:2000], 10.0, 5000)
+    used_all, weight_all = aipw.control_sample(treated[:2000], draws[:2000], 10.0, 5000)
     assert used_all.all() and np.allclose(weight_all, 1)
 
 
@@ -438,13 +439,13 @@ def test_open_years_outcomes_are_left_out():
             "is_adverse_outcome": [False, True, True, False, True],
         }
     )
-    y = effects.outcome_matrix(risk, labels, last_complete_school_year=2026)
+    y = design.outcome_matrix(risk, labels, last_complete_school_year=2026)
     # 2026's next year is not complete: its early labels (a dropout) are left out
     assert y[OUTCOME][0] == 0.0 and np.isnan(y[OUTCOME][1]) and y[OUTCOME][3] == 1.0
     assert np.isnan(y[OUTCOME][2])  # no next-grade label for b
     # grade 1 in 2026 takes the grade-3 test in 2028; grade 1 in 2025 in 2027: both open
     assert np.isnan(y["grade_3_reading"]).all()
-    y_all = effects.outcome_matrix(risk, labels, last_complete_school_year=2028)
+    y_all = design.outcome_matrix(risk, labels, last_complete_school_year=2028)
     assert y_all["grade_3_reading"][2:].tolist() == [1.0, 0.0]
     assert np.isnan(y_all["on_time_graduation"]).all()
 
@@ -455,19 +456,19 @@ def test_controls_outside_the_treated_range_weigh_nothing():
     n = 4000
     absence = rng.gamma(2.0, 0.04, n)
     treated = (absence >= 0.08) & (rng.random(n) < expit(-2 + 10 * (absence - 0.08)))
-    outside = effects.outside_treated_support(
+    outside = aipw.outside_treated_support(
         {"absence_rate_as_seen": absence, "prior_year_gpa": np.full(n, np.nan)}, treated
     )
     assert (outside == (~treated & (absence < absence[treated].min()))).all()
     # a missing value is its own value: controls missing a rate no treated unit misses
     gpa = np.where(treated, 2.5, np.where(rng.random(n) < 0.5, np.nan, 3.0))
-    outside_gpa = effects.outside_treated_support({"prior_year_gpa": gpa}, treated)
+    outside_gpa = aipw.outside_treated_support({"prior_year_gpa": gpa}, treated)
     assert (outside_gpa == (~treated & (np.isnan(gpa) | (gpa != 2.5)))).all()
     y = (rng.random(n) < 0.3).astype(float)
-    x = effects.spline_basis(absence, 4)
-    fit = effects.fit_cell(
+    x = design.spline_basis(absence, 4)
+    fit = aipw.fit_cell(
         x, np.zeros(n, dtype=np.int64), treated, y, np.arange(n) % 3, rng.random(n),
-        effects.EffectSettings(), outside_support=outside,
+        settings.EffectSettings(), outside_support=outside,
     )  # fmt: skip
     assert (fit.propensity[outside] == 0).all() and (fit.propensity[~outside] > 0).all()
     assert fit.outside_support is not None and fit.outside_support.sum() == outside.sum()

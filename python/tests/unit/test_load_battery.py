@@ -37,7 +37,8 @@ import pytest
 from k12ews import cli, contract, warehouse
 from k12ews.export import export_raw
 from k12ews.load import LoadCrash, LoadError, checks, load_folder
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = GenerateConfig(students=300, years=1, first_year=2024, seed=3)

@@ -20,7 +20,8 @@ import pytest
 from k12ews import warehouse
 from k12ews.export import export_raw
 from k12ews.load import LoadError, LoadSettings, load_folder
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = GenerateConfig(students=300, years=2, first_year=2023, seed=11)

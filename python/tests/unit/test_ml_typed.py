@@ -6,6 +6,7 @@ recorded in the registry."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -31,6 +32,14 @@ def test_every_schema_gives_its_own_types_empty_and_all_null(table: str):
     # one row whose every value is null: what a table with a never-filled column is
     all_null = typed.coerce(pd.DataFrame({"unrelated": [1]}), schema)
     assert len(all_null) == 1 and sql_types(all_null) == dict(schema)
+
+
+def test_every_dbt_python_model_has_a_schema():
+    """A dbt Python model without a schema would return whatever pandas infers, and an
+    empty input would give it no columns at all."""
+    models = {p.stem for p in (Path(__file__).resolve().parents[3] / "models").rglob("*.py")}
+    assert len(models) >= 14
+    assert models == set(schemas.TABLES)
 
 
 def test_coerce_orders_fills_drops_and_refuses_what_does_not_fit():

@@ -12,6 +12,11 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from k12ews.ml import evaluate, features, registry, sentences, splits, train
 from k12ews.ml.explain import AdditiveExplainer, NotAdditiveError
+from k12ews.ml.reference import TypicalStudents
+
+
+def _grades(n: int) -> np.ndarray:
+    return np.arange(n) % 3  # three grades, each with its own typical student
 
 
 def _data(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -27,12 +32,19 @@ def _data(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_contributions_plus_base_reproduce_the_calibrated_output(candidate: train.Candidate):
     x, y = _data()
     est = train.fit_candidate(candidate, x[:2000], y[:2000], seed=1)
-    model = train.calibrate(candidate, est, x[:2000], x[2000:2500], y[2000:2500], list("abcd"))
-    contrib = model.contributions(x[2500:])
-    total = model.explainer.calibrated_base_value + contrib.sum(axis=1)
+    grades = _grades(len(x))
+    typical = TypicalStudents.fit(x, ~np.isnan(x), grades, np.full(4, np.nan))
+    model = train.calibrate(
+        candidate, est, x[:2000], x[2000:2500], y[2000:2500], list("abcd"), typical=typical
+    )
+    contrib = model.contributions(x[2500:], grades[2500:])
+    total = model.base_log_odds(grades[2500:]) + contrib.sum(axis=1)
     assert np.abs(total - model.calibrated_logit(x[2500:])).max() < 1e-6
-    # centred on the training students: the average contribution there is zero
-    assert np.abs(model.contributions(x[:2000]).mean(axis=0)).max() < 1e-9
+    # measured against the typical student of the grade: that student gets zero from
+    # every feature, and the base value is that student's own calibrated log-odds
+    ref = typical.inputs(grades[:3])
+    assert np.abs(model.contributions(ref, grades[:3])).max() < 1e-12
+    assert np.allclose(model.base_log_odds(grades[:3]), model.calibrated_logit(ref))
     # the feature that drives the outcome moves scores most
     assert np.argmax(np.abs(contrib).mean(axis=0)) == 0
 
@@ -55,7 +67,8 @@ def test_a_pooled_level_keeps_the_validation_slope_and_the_explanations_exact():
     assert abs(pooled.predict_proba(learn).sum() - events) < 1e-6
     # between the training cohort's level (about 0) and the unusual validation cohort's
     assert 0 < pooled.platt_intercept < plain.platt_intercept
-    total = pooled.explainer.calibrated_base_value + pooled.contributions(x[2500:]).sum(axis=1)
+    band = np.full(500, -1)
+    total = pooled.base_log_odds(band) + pooled.contributions(x[2500:]).sum(axis=1)
     assert np.abs(total - pooled.calibrated_logit(x[2500:])).max() < 1e-6
     chosen = train.choose_and_calibrate(
         x[:2000], y[:2000], x[2000:2500], y_va, list("abcd"), seed=0, pooled_level=True
@@ -69,19 +82,22 @@ def test_a_model_with_interactions_is_refused_not_explained_approximately():
     x, y = _data()
     est = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(x, y)
     logit = train.logit_function(est)
-    explainer = AdditiveExplainer.fit(logit, x)
+    explainer = AdditiveExplainer.fit(x, _grades(len(x)))
     with pytest.raises(NotAdditiveError):
-        explainer.contributions(logit, x[:500])
+        explainer.contributions(logit, x[:500], _grades(500))
 
 
 def test_explainer_round_trips_through_json():
     x, y = _data()
     cand = train.CANDIDATES[0]
     est = train.fit_candidate(cand, x, y, seed=0)
-    model = train.calibrate(cand, est, x, x, y, list("abcd"))
+    typical = TypicalStudents.fit(x, ~np.isnan(x), _grades(len(x)), np.full(4, np.nan))
+    model = train.calibrate(cand, est, x, x, y, list("abcd"), typical=typical)
     back = AdditiveExplainer.from_dict(json.loads(json.dumps(model.explainer.to_dict())))
     logit = train.logit_function(est)
-    assert np.allclose(back.contributions(logit, x[:100]), model.contributions(x[:100]))
+    g = _grades(100)
+    assert np.array_equal(back.contributions(logit, x[:100], g), model.contributions(x[:100], g))
+    assert np.array_equal(back.base_values(logit, g), model.base_log_odds(g))
 
 
 def test_registry_round_trip_and_untrusted_types_refused():

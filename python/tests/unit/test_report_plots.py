@@ -6,6 +6,7 @@ self-contained."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -299,3 +300,42 @@ def test_page_is_self_contained_escaped_and_has_every_figure() -> None:
     assert "<script" not in page and "src=" not in page
     assert "NCES &lt;2024&gt;" in page  # table text is escaped
     assert "Where they do not" in page
+
+
+def test_explanations_section_states_the_direction_check_costs_and_recourse() -> None:
+    data = replace(
+        _data(),
+        explanation_checks=pd.DataFrame({"scores": [17873], "checkable": [339097], "against": [3]}),
+        constraint_costs=pd.DataFrame(
+            {
+                "model_id": ["grad_high_q1", "reading_eoy"],
+                "test_roc_auc": [0.854, 0.7526],
+                "unconstrained_test_roc_auc": [0.8575, 0.7628],
+                "auc_cost": [0.0035, 0.0102],
+                "check_result": ["pass", "fail"],
+                "test_calibration_error": [0.01, 0.0224],
+                "unconstrained_test_calibration_error": [0.0115, 0.03],
+            }
+        ),
+        recourse_outcomes=pd.DataFrame(
+            {
+                "outcome": ["on_time_graduation"],
+                "risk_tier": ["High"],
+                "recourse_status": ["found"],
+                "students": [128],
+                "median_more_days_attended": [10.0],
+                "median_school_days_left": [115.0],
+            }
+        ),
+    )
+    section = html.explanations_section(data)
+    assert "339,097 explanation rows of 17,873 current scores" in section
+    assert "3 read an indicator against its direction" in section
+    assert "grad_high_q1" in section and "on_time_graduation" in section
+    # a cost just over the bar is shown as over it, not rounded onto it
+    assert "1 of 2 models cost at most 0.01 ROC AUC" in section
+    assert "+0.0102" in section and '<span class="fail">fail</span>' in section
+    assert "not a cause" in section
+    # an older warehouse without the tables: the text, no figures, no error
+    empty = html.explanations_section(_empty(data))
+    assert "not a cause" in empty and "against its direction" not in empty

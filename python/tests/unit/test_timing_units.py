@@ -277,7 +277,11 @@ def test_changes_between_two_runs_name_the_indicator_that_moved(fitted: train.Fi
     assert (out["previous_as_of_date"] == pd.Timestamp("2022-10-20")).all()
     assert (out["as_of_date"] == pd.Timestamp("2022-10-27")).all()
     assert out.loc["a", "indicator_that_moved"] == "absence_rate_to_date"
-    assert out.loc["a", "indicator_sentence"] == "Missed 31.5 of 90 school days this year (35%)"
+    # the explanation's sentence: the fact, the typical student of the grade, the weight
+    assert out.loc["a", "indicator_sentence"] == (
+        "Missed 31.5 of 90 school days this year (35%); a typical grade-7 student has "
+        "missed 20% of days so far this year. The model weighed this as raising the risk."
+    )
     assert out.loc["b", "indicator_that_moved"] == "gpa_to_date"
     # one model scored both runs, so the record is the whole change
     for s in ("a", "b"):

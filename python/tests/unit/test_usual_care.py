@@ -127,6 +127,23 @@ def test_the_known_rule_is_recovered(data: tuple[pd.DataFrame, pd.DataFrame]):
     assert np.corrcoef(chance, truth)[0, 1] > 0.95
 
 
+def test_the_same_risk_sets_in_another_order_give_the_same_chances(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+):
+    """Another build stores ml_service_risk_sets in another physical order; the controls
+    a fit samples must not depend on it (the plan and the targeting comparison read it)."""
+    feats, rs = data
+    rs = rs.drop(columns="true_chance")
+    cands = _candidates(feats, 2022, "eoy", 1)
+    usual_care_fit = usual_care.chance_started_anyway(cands, rs, feats)
+    shuffled = rs.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    assert not shuffled["student_id"].equals(rs["student_id"])
+    again = usual_care.chance_started_anyway(
+        cands, shuffled, feats.sample(frac=1.0, random_state=8)
+    )
+    np.testing.assert_array_equal(again, usual_care_fit)
+
+
 def test_only_quarters_that_began_before_the_start_are_learned_from(
     data: tuple[pd.DataFrame, pd.DataFrame],
 ):

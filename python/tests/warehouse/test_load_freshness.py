@@ -129,7 +129,8 @@ def test_the_loader_names_each_unknown_code_and_its_seed(tmp_path: Path) -> None
     from k12ews import warehouse
     from k12ews.export import export_raw
     from k12ews.load import LoadError, load_folder
-    from k12ews.synth.district import GenerateConfig, generate
+    from k12ews.synth.config import GenerateConfig
+    from k12ews.synth.district import generate
 
     repo = Path(__file__).resolve().parents[3]
     district = generate(GenerateConfig(students=300, years=1, first_year=2024, seed=5))

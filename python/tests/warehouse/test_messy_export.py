@@ -25,7 +25,8 @@ import pytest
 from k12ews import cli, contract, warehouse
 from k12ews.export import export_raw
 from k12ews.messy import MANIFEST, MessRates, export_messy
-from k12ews.synth.district import GenerateConfig, generate
+from k12ews.synth.config import GenerateConfig
+from k12ews.synth.district import generate
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = 3

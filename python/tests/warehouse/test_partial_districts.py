@@ -30,7 +30,8 @@ from dbt_runner import run_dbt
 
 from k12ews import warehouse
 from k12ews.ml import schemas
-from k12ews.synth.district import District, GenerateConfig, generate
+from k12ews.synth.config import District, GenerateConfig
+from k12ews.synth.district import generate
 
 # Schemas a BI tool may read (everything dbt builds but the seeds).
 READ_SCHEMAS = ("stg", "int", "core", "ews", "ml", "validation")
