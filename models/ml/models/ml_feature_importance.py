@@ -1,6 +1,6 @@
-"""Feature importance per model, from the registry (k12ews.ml.pipeline.feature_importance)."""
+"""Feature importance per model, from the registry (k12ews.ml.risk.pipeline.feature_importance)."""
 
-from k12ews.ml import pipeline
+from k12ews.ml.risk import pipeline
 
 
 def model(dbt, session):

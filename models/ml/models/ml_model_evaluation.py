@@ -1,7 +1,7 @@
 """Out-of-time evaluation of every model beside the named baselines and per student group
-(k12ews.ml.pipeline.evaluate_registry)."""
+(k12ews.ml.risk.pipeline.evaluate_registry)."""
 
-from k12ews.ml import pipeline
+from k12ews.ml.risk import pipeline
 
 
 def model(dbt, session):

@@ -1,12 +1,12 @@
-"""The model registry: one row per trained risk model (k12ews.ml.pipeline.train_registry).
+"""The model registry: one row per trained risk model (k12ews.ml.risk.pipeline.train_registry).
 
 Thin by design: it reads the feature and label tables whole and hands them to the tested
 package, with the agreed direction of each indicator (seed ml_feature_directions) that
 training respects; the serialised models (skops) and their figures come back as rows.
 """
 
-from k12ews.ml import pipeline
-from k12ews.ml.directions import Directions
+from k12ews.ml.risk import pipeline
+from k12ews.ml.risk.directions import Directions
 
 
 def model(dbt, session):

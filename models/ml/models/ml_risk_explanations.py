@@ -1,7 +1,7 @@
 """Every feature's exact contribution to each current score, with a sentence in K-12 words
-(k12ews.ml.pipeline.explain_current)."""
+(k12ews.ml.risk.pipeline.explain_current)."""
 
-from k12ews.ml import pipeline
+from k12ews.ml.risk import pipeline
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
-"""Current risk scores: student x year x outcome (k12ews.ml.pipeline.score_current)."""
+"""Current risk scores: student x year x outcome (k12ews.ml.risk.pipeline.score_current)."""
 
-from k12ews.ml import pipeline
+from k12ews.ml.risk import pipeline
 
 
 def model(dbt, session):

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from k12ews.ml import constraint_cost, features, pipeline
+from k12ews.ml.risk import constraint_cost, features, pipeline
 
 pytestmark = pytest.mark.slow
 

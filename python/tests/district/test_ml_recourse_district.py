@@ -13,8 +13,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from k12ews.ml import evaluate, pipeline
-from k12ews.ml.directions import Directions
+from k12ews.ml.risk import evaluate, pipeline
+from k12ews.ml.risk.directions import Directions
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from dbt_runner import copy_db
 from sklearn.metrics import roc_auc_score
 
 from k12ews.cli import main
-from k12ews.ml import pipeline
+from k12ews.ml.risk import pipeline
 from k12ews.synth.futures import (
     STUDENT_ID_OFFSET,
     config_from_generation,

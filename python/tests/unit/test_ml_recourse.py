@@ -1,4 +1,4 @@
-"""What would change it (k12ews.ml.recourse) on small frames: the levers' arithmetic, the
+"""What would change it (k12ews.ml.risk.recourse) on small frames: the levers' arithmetic, the
 search against brute force, and the whole step on a tiny district, where the model's own
 score with the suggested changes is in the stated tier (no dbt, no generated district)."""
 
@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from test_ml_typed import FEATURE_TYPES, _elementary, _points
 
-from k12ews.ml import evaluate, features, pipeline, recourse, schemas, typed
-from k12ews.ml.directions import Directions
-from k12ews.ml.recourse_levers import MARK_STEP, Lever, Student, levers
-from k12ews.ml.recourse_search import search
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, features, pipeline, recourse
+from k12ews.ml.risk.directions import Directions
+from k12ews.ml.risk.recourse_levers import MARK_STEP, Lever, Student, levers
+from k12ews.ml.risk.recourse_search import search
 
 
 def _student(**x: float) -> Student:

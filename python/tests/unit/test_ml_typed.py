@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import features, pipeline, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import features, pipeline
 
 SQL_TYPES = set(typed.PANDAS_DTYPES)
 

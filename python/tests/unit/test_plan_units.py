@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import plan, schemas, targeting, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.plan import plan, targeting
 
 SETTINGS = plan.PlanSettings()
 XWALK = pd.DataFrame(

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import features, lead_time, pipeline, registry, run_changes, train, trajectories
+from k12ews.ml.risk import features, pipeline, registry, train
+from k12ews.ml.timing import lead_time, run_changes, trajectories
 
 NAMES = ["absence_rate_to_date", "gpa_to_date"]
 TIERS = {"high": 0.5, "moderate": 0.25}

@@ -205,7 +205,7 @@ def design_matrix(
     """The flexible basis of the confounders for the rows given (arrays of equal
     length): splines, indicators, capped counts and the ``flags``; columns constant
     over the rows are dropped. School x school year enters the models as group
-    coefficients (``k12ews.ml.logistic``)."""
+    coefficients (``k12ews.ml.effects.logistic``)."""
     blocks: list[np.ndarray] = [spline_basis(conf[c], n_knots) for c in SPLINE_COLUMNS]
     blocks += [_indicators(conf[c], cap) for c, cap in INDICATOR_COLUMNS.items()]
     for c, cap in LINEAR_COLUMNS.items():

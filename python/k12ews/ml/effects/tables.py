@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import logistic, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.effects import logistic
 from k12ews.ml.effects.aipw import fit_cell, outside_treated_support
 from k12ews.ml.effects.balance import BalanceStats, grouped_balance_stats
 from k12ews.ml.effects.design import OUTCOME_GRADES, SPLINE_COLUMNS

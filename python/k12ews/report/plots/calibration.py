@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from k12ews.ml import metrics
+from k12ews.ml.risk import metrics
 from k12ews.report.data import ReportData
 from k12ews.report.plots.base import Plot, no_data
 

@@ -9,8 +9,8 @@ Candidates (all additive, so every score has an exact explanation, see ``explain
   each indicator's shape (thresholds, plateaus) instead of a straight line.
 
 Given ``signs`` (one per column: +1, -1 or 0, from seed ``ml_feature_directions`` via
-``k12ews.ml.directions``), both are fitted so that each indicator moves the risk only the
-way the field agrees on (``k12ews.ml.monotone``): sign-constrained coefficients for the
+``k12ews.ml.risk.directions``), both are fitted so that each indicator moves the risk only the
+way the field agrees on (``k12ews.ml.risk.monotone``): sign-constrained coefficients for the
 logistic candidate, monotone shape functions for the boosted one.
 
 The candidate with the best ROC AUC on the validation cohort is kept and Platt-calibrated
@@ -37,9 +37,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from k12ews.ml import metrics, monotone
-from k12ews.ml.explain import AdditiveExplainer
-from k12ews.ml.reference import TypicalStudents
+from k12ews.ml.risk import metrics, monotone
+from k12ews.ml.risk.explain import AdditiveExplainer
+from k12ews.ml.risk.reference import TypicalStudents
 
 
 @dataclass(frozen=True)

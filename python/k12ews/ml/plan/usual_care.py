@@ -12,7 +12,7 @@ in a quarter, and whether they did) beside what the school knew at the decision 
 before that quarter (``ml_features`` at the previous decision point: the end of the
 previous year for quarter 1, the end of the previous quarter otherwise). One logistic
 regression per service and grade band of the starting grade, on the risk models' own
-indicators (``k12ews.ml.features.ACTIONABLE``: attendance, marks, credits, behaviour,
+indicators (``k12ews.ml.risk.features.ACTIONABLE``: attendance, marks, credits, behaviour,
 mobility, state tests, retention history and earlier years' services; standardised, with
 a flag for a missing value), the start quarter and the starting grade (a term each),
 fitted on every student who started and a seeded sample of the others
@@ -43,7 +43,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import features
+from k12ews.ml.risk import features
 
 KEYS = ["student_id", "school_year", "decision_point"]
 RISK_SET_COLUMNS = [

@@ -1,5 +1,5 @@
 """The changes still possible in the rest of a school year, as steps a student can take
-and the model inputs each step moves (``k12ews.ml.recourse`` searches them).
+and the model inputs each step moves (``k12ews.ml.risk.recourse`` searches them).
 
 A lever moves only indicators the seed ``ml_feature_directions`` ties to it
 (``recourse_lever``) and only from values on record: a missing value is not a change to

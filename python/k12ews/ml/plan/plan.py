@@ -35,7 +35,7 @@ The rules (docs/intervention_plan.md explains them for school staff):
   effect compares starting the service now with not starting it now under usual care, and
   a place changes nothing for a student the school would have started on it that quarter
   anyway; the chance of that is learned from the district's past decisions
-  (``k12ews.ml.usual_care``; setting ``net_of_usual_care``, default on; off, the chance
+  (``k12ews.ml.plan.usual_care``; setting ``net_of_usual_care``, default on; off, the chance
   is taken as 0). The student's suggested service is the one with the largest added
   benefit (ties: service code order), and the school's students are ranked by it (ties:
   higher risk first, then student id), the top ``capacity`` kept.
@@ -51,8 +51,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import schemas, typed, usual_care
-from k12ews.ml.plan_words import (  # noqa: F401 (the plan's words, re-exported)
+from k12ews.ml import schemas, typed
+from k12ews.ml.plan import usual_care
+from k12ews.ml.plan.plan_words import (  # noqa: F401 (the plan's words, re-exported)
     BAND_WORDS,
     DOMAIN_GROUPS,
     DOMAIN_WORDS,

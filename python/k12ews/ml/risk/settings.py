@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from k12ews.ml import evaluate
+from k12ews.ml.risk import evaluate
 
 FEATURE_SETS = ("actionable", "with_student_characteristics")
 # The feature set not used for scoring is fitted at this decision point only, so the

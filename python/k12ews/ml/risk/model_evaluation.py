@@ -11,9 +11,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import evaluate, schemas, typed
-from k12ews.ml.scoring import LoadedModel, trained
-from k12ews.ml.settings import Settings, model_rows, with_labels
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate
+from k12ews.ml.risk.scoring import LoadedModel, trained
+from k12ews.ml.risk.settings import Settings, model_rows, with_labels
 
 IMPORTANCE_COLUMNS = schemas.ML_FEATURE_IMPORTANCE
 EVALUATION_COLUMNS = schemas.ML_MODEL_EVALUATION

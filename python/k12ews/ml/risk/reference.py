@@ -11,7 +11,7 @@ a row the model can score. A grade the training cohorts did not have falls back 
 band's typical student.
 
 Measured against this student, an explanation reads "missed 12% of days; a typical
-grade-9 student: 5%", and with the direction constraints (``k12ews.ml.monotone``) an
+grade-9 student: 5%", and with the direction constraints (``k12ews.ml.risk.monotone``) an
 adverse indicator above the typical value can only raise the risk.
 """
 

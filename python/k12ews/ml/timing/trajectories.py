@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, features, pipeline, schemas, sentences, train, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, features, pipeline, sentences, train
 
 TIER_RANK: dict[str, int] = {"Low": 0, "Moderate": 1, "High": 2}
 

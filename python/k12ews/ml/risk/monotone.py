@@ -1,7 +1,7 @@
 """Risk models whose every indicator moves the risk only the way the field agrees on.
 
 ``signs`` holds one entry per input column: +1 (the log-odds may only rise with the
-column), -1 (only fall), 0 (free); ``k12ews.ml.directions`` reads them from a seed.
+column), -1 (only fall), 0 (free); ``k12ews.ml.risk.directions`` reads them from a seed.
 
 - The logistic candidate (impute, missing-value indicator, standardise, L2 logistic
   regression) gets **sign-constrained coefficients**: the same penalised likelihood as

@@ -1,7 +1,7 @@
 """Explaining the current scores (``explain_current``): every feature's exact
 contribution to each score, measured against the typical student of the student's grade
-(``k12ews.ml.reference``), with a sentence in K-12 words that says the student's value,
-the typical student's, and what the model made of it (``k12ews.ml.reference_words``).
+(``k12ews.ml.risk.reference``), with a sentence in K-12 words that says the student's value,
+the typical student's, and what the model made of it (``k12ews.ml.risk.reference_words``).
 
 An explanation says what the model weighed: how far each of the student's values moves
 the score from the typical student's. It is not a cause, nor proof that changing the
@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import features, reference_words, schemas, sentences, typed
-from k12ews.ml.scoring import LoadedModel, scored
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import features, reference_words, sentences
+from k12ews.ml.risk.scoring import LoadedModel, scored
 
 EXPLANATION_COLUMNS = schemas.ML_RISK_EXPLANATIONS
 

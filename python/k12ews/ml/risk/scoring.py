@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import evaluate, features, registry, schemas, train, typed
-from k12ews.ml.explain import AdditiveExplainer
-from k12ews.ml.settings import model_rows
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, features, registry, train
+from k12ews.ml.risk.explain import AdditiveExplainer
+from k12ews.ml.risk.settings import model_rows
 
 SCORE_COLUMNS = schemas.ML_RISK_SCORES
 
@@ -56,7 +57,7 @@ class LoadedModel:
 
     def unconstrained(self) -> train.FittedModel | None:
         """The same candidate fitted without the direction constraints on the same
-        cohorts (``k12ews.ml.constraint_cost``); None for a base-rate model."""
+        cohorts (``k12ews.ml.risk.constraint_cost``); None for a base-rate model."""
         data = self.row.get("unconstrained_model_bytes")
         if data is None or (isinstance(data, float) and data != data):
             return None

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, pipeline, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, pipeline
 
 COLUMNS = schemas.ML_OUT_OF_TIME_SCORES
 

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import features, pipeline, schemas, trajectories, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import features, pipeline
+from k12ews.ml.timing import trajectories
 
 COLUMNS = schemas.ML_RISK_RUN_CHANGES
 

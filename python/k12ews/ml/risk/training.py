@@ -12,19 +12,11 @@ import pandas as pd
 import sklearn
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import (
-    constraint_cost,
-    evaluate,
-    features,
-    registry,
-    schemas,
-    splits,
-    train,
-    typed,
-)
-from k12ews.ml.directions import Directions
-from k12ews.ml.reference import TypicalStudents
-from k12ews.ml.settings import (
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import constraint_cost, evaluate, features, registry, splits, train
+from k12ews.ml.risk.directions import Directions
+from k12ews.ml.risk.reference import TypicalStudents
+from k12ews.ml.risk.settings import (
     COMPARISON_DECISION_POINT,
     FEATURE_SETS,
     POOLED_LEVEL_OUTCOMES,

@@ -10,11 +10,11 @@ Each feature has a ``risk_direction``:
 - ``not_settled``: services, which go to students at risk and may also help: no sign;
 - ``not_a_risk_factor``: the grade level and student characteristics: no sign.
 
-The signs constrain training (``k12ews.ml.monotone``): a feature with a sign can only move
+The signs constrain training (``k12ews.ml.risk.monotone``): a feature with a sign can only move
 the log-odds that way, so no explanation says a high absence rate lowers the risk. A
 missing value has no sign (the missing-value indicator and the trees' missing branch are
 free): a missing value is not above or below anything. ``recourse_lever`` names the
-change in the rest of the year that moves the feature (``k12ews.ml.recourse``); features
+change in the rest of the year that moves the feature (``k12ews.ml.risk.recourse``); features
 without one are history or not the school's to change.
 """
 
@@ -33,7 +33,7 @@ NOT_SETTLED = "not_settled"
 NOT_A_RISK_FACTOR = "not_a_risk_factor"
 SIGNS: dict[str, int] = {RISKIER: 1, SAFER: -1, NOT_SETTLED: 0, NOT_A_RISK_FACTOR: 0}
 
-DEFAULT_SEED = Path(__file__).resolve().parents[3] / "seeds" / "ml" / "ml_feature_directions.csv"
+DEFAULT_SEED = Path(__file__).resolve().parents[4] / "seeds" / "ml" / "ml_feature_directions.csv"
 
 
 class UnknownDirectionError(ValueError):

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import evaluate, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate
 
 OUTCOME = "on_time_graduation"
 # The share of a grade flagged by the prior-year GPA baseline (as in ml_model_evaluation).

@@ -3,7 +3,7 @@
 ``typical_clause(feature, value, grade)`` says what the typical student of the grade had
 at the same decision point ("a typical grade-9 student has missed 5% of days so far"),
 and ``WEIGHED[direction]`` what the model made of the student's own value beside it. The
-sentence in ``ml_risk_explanations`` is the fact (``k12ews.ml.sentences``), then these:
+sentence in ``ml_risk_explanations`` is the fact (``k12ews.ml.risk.sentences``), then these:
 "Missed 12 of 65 school days this year (18%); a typical grade-9 student has missed 5% of
 days so far. The model weighed this as raising the risk."
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from k12ews.ml.sentences import PERFORMANCE_LEVELS
+from k12ews.ml.risk.sentences import PERFORMANCE_LEVELS
 
 
 def _pct(v: float) -> str:

@@ -3,10 +3,10 @@ possible in the rest of the year that moves the student down a tier (``ml_risk_r
 
 Only what the student and school can still change this year is considered: attending
 more of the school days left, arriving on time, better marks in the terms still to come
-(``k12ews.ml.recourse_levers``; the days and terms come from the calendar,
+(``k12ews.ml.risk.recourse_levers``; the days and terms come from the calendar,
 ml_rest_of_year). Never the grade level, history (last year, retentions, moves, marks
 already given), test results, services or student characteristics, and never a value
-not on record. The search is exact on the additive model (``k12ews.ml.recourse_search``):
+not on record. The search is exact on the additive model (``k12ews.ml.risk.recourse_search``):
 the score recomputed by the model with the changes applied (``feature_changes``) is in
 ``tier_reached``, the next tier down; python/tests/district/test_ml_recourse_district.py recomputes
 it for every student.
@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import evaluate, features, recourse_levers, schemas, train, typed
-from k12ews.ml.recourse_levers import MARK_STEP, Lever, Student
-from k12ews.ml.recourse_search import drops, search
-from k12ews.ml.scoring import LoadedModel, scored
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, features, recourse_levers, train
+from k12ews.ml.risk.recourse_levers import MARK_STEP, Lever, Student
+from k12ews.ml.risk.recourse_search import drops, search
+from k12ews.ml.risk.scoring import LoadedModel, scored
 
 COLUMNS = schemas.ML_RISK_RECOURSE
 TIERS = ("High", "Moderate", "Low")

@@ -1,11 +1,11 @@
 """The smallest set of changes that moves a score down a tier, found exactly on an
 additive model.
 
-Each lever's steps move some model inputs (``k12ews.ml.recourse_levers``). The model is
+Each lever's steps move some model inputs (``k12ews.ml.risk.recourse_levers``). The model is
 additive, so a lever's effect on the log-odds after k steps is the sum over the inputs it
 moves of g_i(value after k steps) - g_i(value now), whatever the other levers do; it is
 computed once per lever and step (``drops``), each g_i read off the model itself by
-substitution (the same way ``k12ews.ml.explain`` reads contributions). The search then
+substitution (the same way ``k12ews.ml.risk.explain`` reads contributions). The search then
 takes, for each student, the fewest levers whose drops together reach ``need`` (the
 log-odds to shed to fall below the next tier's threshold) and, among those, the smallest
 effort: the sum over levers of steps / the student's largest number of steps, that is
@@ -21,8 +21,8 @@ from itertools import combinations
 
 import numpy as np
 
-from k12ews.ml import train
-from k12ews.ml.recourse_levers import Lever
+from k12ews.ml.risk import train
+from k12ews.ml.risk.recourse_levers import Lever
 
 
 def split_points(estimator: object, column: int) -> np.ndarray | None:

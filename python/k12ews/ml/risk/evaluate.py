@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import metrics
+from k12ews.ml.risk import metrics
 
 SHARES = (0.05, 0.10, 0.20)
 

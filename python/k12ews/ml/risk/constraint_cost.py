@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from k12ews.ml import evaluate, registry, train
+from k12ews.ml.risk import evaluate, registry, train
 
 # A shape counts as going the wrong way when it moves against its sign by more than this
 # (log-odds): rounding of tree leaves and of the solver stays far below it.

@@ -12,7 +12,7 @@ scoring models, end-of-year scores, middle and high bands), whose on-time gradua
 known. Grade 12 is left out: nothing started after the end of grade 12 can change whether
 a student graduated on time. A service chosen at the end of a year starts in quarter 1
 of the next year, a grade up (``plan.next_start``); which services fit and how much they
-help follow the plan's rules (``k12ews.ml.plan``).
+help follow the plan's rules (``k12ews.ml.plan.plan``).
 
 The capacity is the plan's: per school and school year, ``ceil(students / 250) x 20``,
 summed over the cohort's schools and years. Strategies:
@@ -20,7 +20,7 @@ summed over the cohort's schools and years. Strategies:
 - ``students_by_benefit``: in each school and year, its capacity of students with the
   largest added benefit of their best helpful service (the plan's rule: the benefit net
   of the chance the school would have started the service anyway, learned from the
-  quarters that began before the start, ``k12ews.ml.usual_care``);
+  quarters that began before the start, ``k12ews.ml.plan.usual_care``);
 - ``students_by_risk``: in each school and year, its capacity of students by risk alone;
 - ``schools_by_rate``: whole schools (a school in a year), highest mean risk first, each
   taken whole while it fits in what is left of the total capacity (a unit too big for
@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from k12ews.ml import plan, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.plan import plan
 
 OUTCOME = plan.GRADUATION
 BANDS = ("middle", "high")

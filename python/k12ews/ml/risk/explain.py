@@ -9,14 +9,14 @@ contribution is read off the model itself by substitution:
 
     contribution_i(x) = g_i(x_i) - g_i(r_i) = f(r with column i set to x_i) - f(r)
 
-where r is the typical student of x's grade (``k12ews.ml.reference``): the district's
+where r is the typical student of x's grade (``k12ews.ml.risk.reference``): the district's
 median student of that grade at the model's decision point. Then
 
     f(x) = f(r) + sum_i contribution_i(x)       (exactly, up to rounding)
 
 so the base value is the typical student's own log-odds, and a contribution says how far
 this student's value moves the risk from the typical student's. With a model monotone in
-a column (``k12ews.ml.monotone``), a value above the typical one moves the risk only the
+a column (``k12ews.ml.risk.monotone``), a value above the typical one moves the risk only the
 agreed way. ``AdditiveExplainer.contributions`` checks the sum for every student it
 explains: a model that is not additive fails loudly instead of giving approximate
 explanations. Platt calibration (a * f + b) scales the contributions by ``a`` and moves
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from k12ews.ml.reference import TypicalStudents
+from k12ews.ml.risk.reference import TypicalStudents
 
 LogitFunction = Callable[[np.ndarray], np.ndarray]
 

@@ -1,11 +1,11 @@
-"""The plan's words (k12ews.ml.plan): why a service, in K-12 words, and each student's top
+"""The plan's words (k12ews.ml.plan.plan): why a service, in K-12 words, and each student's top
 reasons from the explanations."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from k12ews.ml.reference_words import grade_words
+from k12ews.ml.risk.reference_words import grade_words
 
 GRADUATION = "on_time_graduation"
 READING = "grade_3_reading"
@@ -17,7 +17,7 @@ OUTCOME_WORDS = {
     NEXT_GRADE: "not finishing the year ready for the next grade",
 }
 BAND_WORDS = {"elementary": "elementary-school", "middle": "middle-school", "high": "high-school"}
-# service domain (seed xwalk_services) -> the indicator groups (k12ews.ml.features) it works on
+# service domain (seed xwalk_services) -> the indicator groups (k12ews.ml.risk.features) it works on
 DOMAIN_GROUPS = {
     "attendance": ("attendance",),
     "academic": ("grades", "credits", "assessments"),
