@@ -13,6 +13,8 @@ downwards (plan -> risk, timing -> risk; effects and risk import neither):
 
 Shared by several of them, at this level:
 
+- ``vocabulary``: the outcomes, grade bands and decision points, and their words;
+- ``odds``: the logistic function;
 - ``typed``: typed output tables (the same columns and SQL types with or without rows);
 - ``schemas`` (with ``schemas_when_to_act``): every output table's schema, declared once;
 - ``bench``: the benchmark of all the steps above on a built warehouse.

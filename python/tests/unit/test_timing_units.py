@@ -12,11 +12,11 @@ import pytest
 
 from k12ews.ml.risk import features, pipeline, registry, train
 from k12ews.ml.timing import lead_time, run_changes, trajectories
+from k12ews.ml.vocabulary import DP_ORDER
 
 NAMES = ["absence_rate_to_date", "gpa_to_date"]
 TIERS = {"high": 0.5, "moderate": 0.25}
 YEARS = {"train": "2016-2019", "validation": "2020", "test": "2021-2022"}
-DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 
 
 @pytest.fixture(scope="module")

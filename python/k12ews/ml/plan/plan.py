@@ -52,23 +52,13 @@ import numpy as np
 import pandas as pd
 
 from k12ews.ml import schemas, typed
+from k12ews.ml.odds import expit
 from k12ews.ml.plan import usual_care
-from k12ews.ml.plan.plan_words import (  # noqa: F401 (the plan's words, re-exported)
-    BAND_WORDS,
-    DOMAIN_GROUPS,
-    DOMAIN_WORDS,
-    GRADUATION,
-    NEXT_GRADE,
-    OUTCOME_WORDS,
-    READING,
-    no_raising_reason,
-    top_reasons,
-    why_sentence,
-)
+from k12ews.ml.plan.plan_words import no_raising_reason, top_reasons, why_sentence
+from k12ews.ml.vocabulary import DP_ORDER, GRADUATION, NEXT_GRADE, READING, grade_band
 
 ATTENDANCE_DOMAIN = "attendance"
 GIFTED_DOMAIN = "enrichment"
-DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 
 
 @dataclass(frozen=True)
@@ -123,20 +113,12 @@ def plan_outcome(grade_level: int) -> str:
     return GRADUATION
 
 
-def grade_band(grade_level: int) -> str:
-    return "elementary" if grade_level <= 5 else "middle" if grade_level <= 8 else "high"
-
-
 def school_capacity(enrolled: int, settings: PlanSettings) -> int:
     """Students a school can take on this term: counsellors x caseload per counsellor."""
     if enrolled <= 0:
         return 0
     counsellors = math.ceil(enrolled / settings.students_per_counsellor)
     return counsellors * settings.caseload_per_counsellor_per_term
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def logit(p: np.ndarray) -> np.ndarray:

@@ -6,17 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from k12ews.ml.risk.reference_words import grade_words
+from k12ews.ml.vocabulary import BAND_ADJECTIVES, OUTCOME_RISK
 
-GRADUATION = "on_time_graduation"
-READING = "grade_3_reading"
-NEXT_GRADE = "next_grade_success"
-
-OUTCOME_WORDS = {
-    GRADUATION: "not graduating on time",
-    READING: "not reading proficiently on the grade-3 state test",
-    NEXT_GRADE: "not finishing the year ready for the next grade",
-}
-BAND_WORDS = {"elementary": "elementary-school", "middle": "middle-school", "high": "high-school"}
 # service domain (seed xwalk_services) -> the indicator groups (k12ews.ml.risk.features) it works on
 DOMAIN_GROUPS = {
     "attendance": ("attendance",),
@@ -46,13 +37,13 @@ def why_sentence(row: pd.Series, reason_groups: set[str]) -> str:
         if others > 0
         else f"{desc} is the one service open to this student whose effect is clearly helpful"
     )
-    band = BAND_WORDS.get(str(row["start_grade_band"]), str(row["start_grade_band"]))
+    band = BAND_ADJECTIVES.get(str(row["start_grade_band"]), str(row["start_grade_band"]))
     after = float(row["risk_probability"]) - float(row["benefit"])
     q = row["effect_start_quarter"]
     when = "in any quarter of the year" if pd.isna(q) else f"in quarter {int(q)}"
     text = (
         f"{lead}. Among {band} students who started it {when}, "
-        f"it lowered the chance of {OUTCOME_WORDS[str(row['outcome'])]} by "
+        f"it lowered the chance of {OUTCOME_RISK[str(row['outcome'])]} by "
         f"{_points(-float(row['effect']))} points on average (95% interval "
         f"{_points(-float(row['effect_ci_high']))} to {_points(-float(row['effect_ci_low']))}); "
         f"for this student that is from {100 * float(row['risk_probability']):.0f}% to "

@@ -40,8 +40,9 @@ import pandas as pd
 
 from k12ews.ml import schemas, typed
 from k12ews.ml.plan import plan
+from k12ews.ml.vocabulary import GRADUATION
 
-OUTCOME = plan.GRADUATION
+OUTCOME = GRADUATION
 BANDS = ("middle", "high")
 DECISION_POINT = "eoy"
 LAST_GRADE = 12

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from k12ews.ml.odds import expit
+
 
 @dataclass
 class _Binning:
@@ -106,7 +108,7 @@ class AdditiveRiskModel:
         return self.base_value + self.contributions(frame).to_numpy().sum(axis=1)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.predict_logit(frame)))
+        return expit(self.predict_logit(frame))
 
     def calibrate(self, frame: pd.DataFrame, y: np.ndarray | pd.Series) -> AdditiveRiskModel:
         """Platt scaling on held-out students; keeps explanations exact."""

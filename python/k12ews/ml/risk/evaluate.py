@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews.ml.risk import metrics
+from k12ews.ml.vocabulary import OUTCOME_PAST
 
 SHARES = (0.05, 0.10, 0.20)
 
@@ -113,13 +114,6 @@ def tier_of(p: np.ndarray, thresholds: Mapping[str, float]) -> np.ndarray:
     )
 
 
-OUTCOME_WORDS = {
-    "on_time_graduation": "did not graduate on time",
-    "next_grade_success": "did not succeed in the next grade",
-    "grade_3_reading": "were not proficient on the grade-3 reading test",
-}
-
-
 def tier_meanings(
     y: np.ndarray,
     p: np.ndarray,
@@ -142,7 +136,7 @@ def tier_meanings(
         rate = float(y[m].mean()) if n else float("nan")
         text = (
             f"Of {n} students scored {tier} {when} in {test_label}, {rate:.0%} "
-            f"{OUTCOME_WORDS[outcome]}."
+            f"{OUTCOME_PAST[outcome]}."
             if n
             else f"No student was scored {tier} {when} in {test_label}."
         )

@@ -12,15 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-BANDS = ("elementary", "middle", "high")
-OUTCOMES = ("next_grade_success", "on_time_graduation", "grade_3_reading")
-DECISION_POINTS = ("q1", "q2", "q3", "eoy")
+from k12ews.ml.vocabulary import BANDS, GRADUATION, NEXT_GRADE, READING
 
 # outcome -> the bands it is modelled for (grade_3_reading: K-2 rows of the elementary band)
 OUTCOME_BANDS: dict[str, tuple[str, ...]] = {
-    "next_grade_success": BANDS,
-    "on_time_graduation": ("middle", "high"),
-    "grade_3_reading": ("elementary",),
+    NEXT_GRADE: BANDS,
+    GRADUATION: ("middle", "high"),
+    READING: ("elementary",),
 }
 
 # feature -> the indicator group it belongs to (the groups a school can act on)
@@ -109,7 +107,7 @@ _NOT_IN_BAND: dict[str, set[str]] = {
 }
 # grade_3_reading is predicted in K-2, before any state test.
 _NOT_FOR_OUTCOME: dict[str, set[str]] = {
-    "grade_3_reading": {
+    READING: {
         "latest_reading_level",
         "latest_math_level",
         "state_tests_missed_this_year",

@@ -27,7 +27,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from k12ews.ml import schemas, typed
-from k12ews.ml.risk import evaluate, features, recourse_levers, train
+from k12ews.ml.odds import expit
+from k12ews.ml.risk import evaluate, features, recourse_levers
 from k12ews.ml.risk.recourse_levers import MARK_STEP, Lever, Student
 from k12ews.ml.risk.recourse_search import drops, search
 from k12ews.ml.risk.scoring import LoadedModel, scored
@@ -156,7 +157,7 @@ def _recourse_one(
     student = Student.from_frames({f: record[f].to_numpy(float) for f in LEVER_FEATURES}, rows)
     logit_now = model.calibrated_logit(x)
     thresholds = json.loads(str(r["tier_thresholds"]))
-    tiers = evaluate.tier_of(train.sigmoid(logit_now), thresholds)
+    tiers = evaluate.tier_of(expit(logit_now), thresholds)
     target, need = need_to_shed(logit_now, tiers, thresholds)
     levers = recourse_levers.levers(student, lever_of, names, loaded.signs)
     lever_drops = [drops(model, x, lv) for lv in levers]
@@ -170,7 +171,7 @@ def _recourse_one(
     found[scoring] = plan.found
     after = _apply(x, names, levers, steps)
     logit_after = model.calibrated_logit(after)
-    p_after = train.sigmoid(logit_after)
+    p_after = expit(logit_after)
     status = np.where(~scoring, LOWEST, np.where(found, FOUND, NOT_THIS_YEAR))
     words = rows.assign(
         absence_rate_to_date=record["absence_rate_to_date"].to_numpy(),
@@ -209,7 +210,7 @@ def _recourse_one(
             "school_id": rows["school_id"].to_numpy(),
             "grade_level": rows["grade_level"].to_numpy(),
             "risk_tier": tiers,
-            "risk_probability": train.sigmoid(logit_now),
+            "risk_probability": expit(logit_now),
             "recourse_status": status,
             "target_tier": target,
             "tier_reached": np.where(found, evaluate.tier_of(p_after, thresholds), None),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews.ml import schemas, typed
+from k12ews.ml.odds import expit
 from k12ews.ml.risk import evaluate, features, registry, train
 from k12ews.ml.risk.explain import AdditiveExplainer
 from k12ews.ml.risk.settings import model_rows
@@ -122,7 +123,7 @@ def score_current(
     for loaded, sub, x, complete in scored(reg, feats, decision_points):
         r = loaded.row
         logit = loaded.model.calibrated_logit(x)
-        p = train.sigmoid(logit)
+        p = expit(logit)
         thresholds = json.loads(str(r["tier_thresholds"]))
         meanings = json.loads(str(r["tier_meanings"]))
         tiers = evaluate.tier_of(p, thresholds)

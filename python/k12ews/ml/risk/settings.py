@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from k12ews.ml.risk import evaluate
+from k12ews.ml.vocabulary import GRADUATION, NEXT_GRADE, READING
 
 FEATURE_SETS = ("actionable", "with_student_characteristics")
 # The feature set not used for scoring is fitted at this decision point only, so the
@@ -27,12 +28,12 @@ COMPARISON_DECISION_POINT = "eoy"
 # ran 0.035-0.044 above the truth. Next-grade success is a year away and moves with the
 # next year's conditions (the post-2020 rise in absence), so its level stays the latest
 # cohort's; grade-3 reading keeps the plain rule too. docs/risk_models.md has the figures.
-POOLED_LEVEL_OUTCOMES = frozenset({"on_time_graduation"})
+POOLED_LEVEL_OUTCOMES = frozenset({GRADUATION})
 
 DEFAULT_TIERS: dict[str, dict[str, float]] = {
-    "next_grade_success": {"high": 0.5, "moderate": 0.25},
-    "on_time_graduation": {"high": 0.4, "moderate": 0.15},
-    "grade_3_reading": {"high": 0.85, "moderate": 0.6},
+    NEXT_GRADE: {"high": 0.5, "moderate": 0.25},
+    GRADUATION: {"high": 0.4, "moderate": 0.15},
+    READING: {"high": 0.85, "moderate": 0.6},
 }
 
 
@@ -82,7 +83,7 @@ def model_id(band: str, outcome: str, decision_point: str, feature_set: str) -> 
 def model_rows(feats: pd.DataFrame, band: str, outcome: str, decision_point: str) -> pd.DataFrame:
     """The feature rows a model learns from and scores, in a fixed order."""
     m = (feats["grade_band"] == band) & (feats["decision_point"] == decision_point)
-    if outcome == "grade_3_reading":
+    if outcome == READING:
         m &= feats["grade_level"] <= 2
     return feats[m].sort_values(["school_year", "student_id"], kind="stable").reset_index(drop=True)
 

@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from k12ews.ml.odds import expit
 from k12ews.ml.risk import metrics, monotone
 from k12ews.ml.risk.explain import AdditiveExplainer
 from k12ews.ml.risk.reference import TypicalStudents
@@ -143,12 +144,8 @@ def platt(logit: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(fit.coef_[0][0]), float(fit.intercept_[0])
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def pooled_level(logit: np.ndarray, y: np.ndarray, slope: float, start: float = 0.0) -> float:
-    """The intercept b that makes ``sigmoid(slope * logit + b)`` predict as many events as
+    """The intercept b that makes ``expit(slope * logit + b)`` predict as many events as
     ``y`` has: the maximum-likelihood intercept with the slope held (Newton's method on a
     concave one-dimensional likelihood)."""
     z = slope * np.asarray(logit, dtype=float)
@@ -158,7 +155,7 @@ def pooled_level(logit: np.ndarray, y: np.ndarray, slope: float, start: float = 
         raise ValueError("the level needs both outcomes")
     b = float(start)
     for _ in range(100):
-        p = sigmoid(z + b)
+        p = expit(z + b)
         step = (events - float(p.sum())) / max(float(np.sum(p * (1 - p))), 1e-12)
         b += float(np.clip(step, -2.0, 2.0))
         if abs(step) < 1e-12:
@@ -189,7 +186,7 @@ class FittedModel:
         return self.platt_slope * raw + self.platt_intercept
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        return sigmoid(self.calibrated_logit(x))
+        return expit(self.calibrated_logit(x))
 
     def contributions(self, x: np.ndarray, grades: np.ndarray | None = None) -> np.ndarray:
         """Each column's contribution against the typical student of each row's grade

@@ -25,6 +25,7 @@ from k12ews.ml.risk.settings import (
     model_rows,
     with_labels,
 )
+from k12ews.ml.vocabulary import DECISION_POINTS
 
 # A model needs at least this many students with each outcome (adverse and not) in its
 # training cohort and in its validation cohort: fewer cannot choose a candidate or fit a
@@ -126,7 +127,7 @@ def _train_all(
     rows_out: list[dict[str, object]] = []
     for outcome, bands in features.OUTCOME_BANDS.items():
         for band in bands:
-            for dp in features.DECISION_POINTS:
+            for dp in DECISION_POINTS:
                 rows = with_labels(model_rows(feats, band, outcome, dp), labels, outcome)
                 chosen: train.FittedModel | None = None
                 for feature_set in FEATURE_SETS:

@@ -38,12 +38,12 @@ import pandas as pd
 
 from k12ews.ml import schemas, typed
 from k12ews.ml.risk import evaluate
+from k12ews.ml.vocabulary import DP_ORDER, GRADUATION
 
-OUTCOME = "on_time_graduation"
+OUTCOME = GRADUATION
 # The share of a grade flagged by the prior-year GPA baseline (as in ml_model_evaluation).
 PRIOR_GPA_SHARE = 0.10
 HONEST_ROLES = ("test", "scored")
-DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 HIGH_TIER = "model: High tier"
 
 

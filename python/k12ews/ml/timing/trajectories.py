@@ -42,6 +42,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from k12ews.ml import schemas, typed
+from k12ews.ml.odds import expit
 from k12ews.ml.risk import evaluate, features, pipeline, sentences, train
 
 TIER_RANK: dict[str, int] = {"Low": 0, "Moderate": 1, "High": 2}
@@ -110,7 +111,7 @@ def _score(
             continue
         x = design.loc[sub["row_id"].to_numpy(), loaded.model.features].to_numpy(dtype=float)
         logit = loaded.model.calibrated_logit(x)
-        p = train.sigmoid(logit)
+        p = expit(logit)
         part = sub[
             [
                 "row_id",
