@@ -63,6 +63,157 @@ def _objective(
     return float(s @ loss + 0.5 * lam * (beta[1:] @ beta[1:]))
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The rows of one fit sorted by group, the groups renumbered ``0..m-1`` among those
+    present (``present``), with the penalty of every coefficient."""
+
+    x: np.ndarray
+    x32: np.ndarray
+    y: np.ndarray
+    s: np.ndarray
+    g: np.ndarray
+    starts: np.ndarray
+    present: np.ndarray
+    lam: float
+    penalty: np.ndarray
+
+    @property
+    def p(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def m(self) -> int:
+        return len(self.present)
+
+    @property
+    def k(self) -> int:
+        return 1 + self.p + self.m
+
+    def eta(self, b: np.ndarray) -> np.ndarray:
+        p = self.p
+        return b[0] + self.x @ b[1 : 1 + p] + b[1 + p :][self.g]
+
+    def objective(self, eta: np.ndarray, b: np.ndarray) -> float:
+        return _objective(eta, self.y, self.s, b, self.lam)
+
+    def gradient(self, prob: np.ndarray, b: np.ndarray) -> np.ndarray:
+        p, grad = self.p, np.empty(self.k)
+        r = self.s * (prob - self.y)
+        grad[0] = r.sum()
+        grad[1 : 1 + p] = r @ self.x
+        grad[1 + p :] = np.bincount(self.g, weights=r, minlength=self.m)
+        grad += self.penalty * b
+        return grad
+
+    def hessian(self, prob: np.ndarray) -> np.ndarray:
+        """By blocks: the groups' block is diagonal, the design's in single precision."""
+        p, m, k = self.p, self.m, self.k
+        v = self.s * prob * (1.0 - prob)
+        root = np.sqrt(v).astype(np.float32)[:, None]
+        u = self.x32 * root
+        gv = np.bincount(self.g, weights=v, minlength=m)
+        h = np.empty((k, k))
+        h[0, 0] = v.sum()
+        h[0, 1 : 1 + p] = h[1 : 1 + p, 0] = v @ self.x
+        h[0, 1 + p :] = h[1 + p :, 0] = gv
+        h[1 : 1 + p, 1 : 1 + p] = u.T @ u  # the same array: a symmetric product (syrk)
+        dg = np.add.reduceat(u * root, self.starts, axis=0) if p else np.zeros((m, 0))
+        h[1 + p :, 1 : 1 + p] = dg
+        h[1 : 1 + p, 1 + p :] = dg.T
+        h[1 + p :, 1 + p :] = np.diag(gv)
+        h[np.diag_indices(k)] += self.penalty
+        return h
+
+
+def _sorted_rows(
+    design: np.ndarray,
+    groups: np.ndarray,
+    y: np.ndarray,
+    c: float,
+    sample_weight: np.ndarray | None,
+    rows: np.ndarray | None,
+) -> _Rows:
+    idx = np.arange(design.shape[0]) if rows is None else np.asarray(rows)
+    order = idx[np.argsort(groups[idx], kind="stable")]
+    present, g = np.unique(groups[order], return_inverse=True)
+    x = np.ascontiguousarray(design[order], dtype=float)
+    s = np.ones(len(order)) if sample_weight is None else sample_weight[order].astype(float)
+    lam = 1.0 / c
+    penalty = np.full(1 + design.shape[1] + len(present), lam)
+    penalty[0] = 0.0
+    return _Rows(
+        x=x,
+        x32=x.astype(np.float32),
+        y=y[order].astype(float),
+        s=s,
+        g=g,
+        starts=np.flatnonzero(np.r_[True, g[1:] != g[:-1]]),
+        present=present,
+        lam=lam,
+        penalty=penalty,
+    )
+
+
+def _factor(hess: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """The Cholesky factor, or None when the matrix is not positive definite."""
+    try:
+        return linalg.cho_factor(hess, check_finite=False)
+    except linalg.LinAlgError:
+        return None
+
+
+def _starting_point(
+    rows: _Rows, start: LogisticFit | None
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, bool] | None]:
+    """The coefficients to start from, and the Hessian (with its factor) kept from
+    ``start`` when it covers the same groups; else the intercept of the mean outcome."""
+    p, k = rows.p, rows.k
+    beta = np.zeros(k)
+    factor = None
+    hess = np.empty((k, k))
+    if start is None:
+        ybar = float(np.clip(rows.s @ rows.y / rows.s.sum(), 1e-6, 1 - 1e-6))
+        beta[0] = np.log(ybar / (1 - ybar))
+    else:
+        beta[0] = start.intercept
+        beta[1 : 1 + p] = start.coef
+        beta[1 + p :] = start.group_coef[rows.present]
+        if start.hessian.shape == (k, k) and np.array_equal(start.present, rows.present):
+            hess = start.hessian.copy()
+            # a previous Hessian that is not positive definite (its fit had no weight
+            # left) gives no factor: this fit builds its own
+            factor = _factor(hess)
+    return beta, hess, factor
+
+
+def _step(hess: np.ndarray, factor: tuple[np.ndarray, bool] | None, grad: np.ndarray) -> np.ndarray:
+    """Newton's step; least squares when the Hessian is not positive definite in
+    floating point."""
+    if factor is not None:
+        return linalg.cho_solve(factor, grad, check_finite=False)
+    return linalg.lstsq(hess, grad, check_finite=False)[0]
+
+
+def _line_search(
+    rows: _Rows, beta: np.ndarray, step: np.ndarray, obj: float, last_change: float
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The candidate coefficients, their linear predictor, the objective and the step
+    length: halved until the objective falls, or whole near the minimum."""
+    t = 1.0
+    while True:
+        cand = beta - t * step
+        eta_c = rows.eta(cand)
+        if last_change < LINE_SEARCH_ABOVE:  # near the minimum: whole steps
+            break
+        obj_c = rows.objective(eta_c, cand)
+        if obj_c <= obj + 1e-12 * max(1.0, abs(obj)) or t < 1e-4:
+            obj = obj_c
+            break
+        t *= 0.5
+    return cand, eta_c, obj, t
+
+
 def fit_logistic(
     design: np.ndarray,
     groups: np.ndarray,
@@ -85,96 +236,25 @@ def fit_logistic(
     the predictions need; a coefficient the penalty alone holds, in a region where the
     probability is nearly 0 or 1, may still move). Groups absent from the
     rows keep a coefficient of 0 (the penalty's choice)."""
-    p = design.shape[1]
-    # the rows sorted by group, groups renumbered 0..m-1 among those present
-    idx = np.arange(design.shape[0]) if rows is None else np.asarray(rows)
-    order = idx[np.argsort(groups[idx], kind="stable")]
-    n = len(order)
-    present, g = np.unique(groups[order], return_inverse=True)
-    m = len(present)
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    x = np.ascontiguousarray(design[order], dtype=float)
-    x32 = x.astype(np.float32)
-    yy = y[order].astype(float)
-    s = np.ones(n) if sample_weight is None else sample_weight[order].astype(float)
-    lam = 1.0 / c
-    k = 1 + p + m
-    beta = np.zeros(k)
-    factor = None
-    hess = np.empty((k, k))
-    if start is None:
-        ybar = float(np.clip(s @ yy / s.sum(), 1e-6, 1 - 1e-6))
-        beta[0] = np.log(ybar / (1 - ybar))
-    else:
-        beta[0] = start.intercept
-        beta[1 : 1 + p] = start.coef
-        beta[1 + p :] = start.group_coef[present]
-        if start.hessian.shape == (k, k) and np.array_equal(start.present, present):
-            hess = start.hessian.copy()
-            try:
-                factor = linalg.cho_factor(hess, check_finite=False)
-            except linalg.LinAlgError:  # a previous Hessian that is not positive definite
-                factor = None  # (its fit had no weight left): build this fit's own
-    penalty = np.full(k, lam)
-    penalty[0] = 0.0
-
-    def eta_of(b: np.ndarray) -> np.ndarray:
-        return b[0] + x @ b[1 : 1 + p] + b[1 + p :][g]
-
-    def hessian_at(prob: np.ndarray) -> np.ndarray:
-        v = s * prob * (1.0 - prob)
-        root = np.sqrt(v).astype(np.float32)[:, None]
-        u = x32 * root
-        gv = np.bincount(g, weights=v, minlength=m)
-        h = np.empty((k, k))
-        h[0, 0] = v.sum()
-        h[0, 1 : 1 + p] = h[1 : 1 + p, 0] = v @ x
-        h[0, 1 + p :] = h[1 + p :, 0] = gv
-        h[1 : 1 + p, 1 : 1 + p] = u.T @ u  # the same array: a symmetric product (syrk)
-        dg = np.add.reduceat(u * root, starts, axis=0) if p else np.zeros((m, 0))
-        h[1 + p :, 1 : 1 + p] = dg
-        h[1 : 1 + p, 1 + p :] = dg.T
-        h[1 + p :, 1 + p :] = np.diag(gv)
-        h[np.diag_indices(k)] += penalty
-        return h
-
-    eta = eta_of(beta)
-    obj = _objective(eta, yy, s, beta, lam)
+    data = _sorted_rows(design, groups, y, c, sample_weight, rows)
+    n, p = len(data.y), data.p
+    beta, hess, factor = _starting_point(data, start)
+    eta = data.eta(beta)
+    obj = data.objective(eta, beta)
     converged = False
     it = 0
     last_change = np.inf
-    grad = np.empty(k)
     prob = expit(eta)
     for it in range(1, max_iter + 1):  # noqa: B007
-        r = s * (prob - yy)
-        grad[0] = r.sum()
-        grad[1 : 1 + p] = r @ x
-        grad[1 + p :] = np.bincount(g, weights=r, minlength=m)
-        grad += penalty * beta
+        grad = data.gradient(prob, beta)
         if factor is None:
-            hess = hessian_at(prob)
-            try:
-                factor = linalg.cho_factor(hess, check_finite=False)
-            except linalg.LinAlgError:
-                factor = None
-        if factor is not None:
-            step = linalg.cho_solve(factor, grad, check_finite=False)
-        else:  # not positive definite in floating point: least squares
-            step = linalg.lstsq(hess, grad, check_finite=False)[0]
-        t = 1.0
-        while True:
-            cand = beta - t * step
-            eta_c = eta_of(cand)
-            if last_change < LINE_SEARCH_ABOVE:  # near the minimum: whole steps
-                break
-            obj_c = _objective(eta_c, yy, s, cand, lam)
-            if obj_c <= obj + 1e-12 * max(1.0, abs(obj)) or t < 1e-4:
-                obj = obj_c
-                break
-            t *= 0.5
-        prob_c = expit(eta_c)
+            hess = data.hessian(prob)
+            factor = _factor(hess)
+        step = _step(hess, factor, grad)
+        beta, eta, obj, t = _line_search(data, beta, step, obj, last_change)
+        prob_c = expit(eta)
         change = float(np.max(np.abs(prob_c - prob))) if n else 0.0
-        beta, eta, prob = cand, eta_c, prob_c
+        prob = prob_c
         if change < tol:
             converged = True
             break
@@ -183,7 +263,7 @@ def fit_logistic(
             factor = None
         last_change = change
     group_coef = np.zeros(n_groups)
-    group_coef[present] = beta[1 + p :]
+    group_coef[data.present] = beta[1 + p :]
     return LogisticFit(
-        float(beta[0]), beta[1 : 1 + p].copy(), group_coef, it, converged, present, hess
+        float(beta[0]), beta[1 : 1 + p].copy(), group_coef, it, converged, data.present, hess
     )
