@@ -6,6 +6,7 @@ importance -> one registry row per model, the fitted model serialised with skops
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -173,107 +174,174 @@ def _design(rows: pd.DataFrame, design_all: pd.DataFrame, names: list[str]) -> n
     return design_all.loc[rows["row_id"].to_numpy(), names].to_numpy(dtype=float)
 
 
-def _train_one(
-    rows: pd.DataFrame,
-    design: tuple[pd.DataFrame, pd.DataFrame],
-    base: dict[str, object],
-    feature_set: str,
-    rules: tuple[Settings, Directions],
-    chosen: train.FittedModel | None,
-) -> tuple[dict[str, object], train.FittedModel] | dict[str, object]:
-    settings, directions = rules
-    band, outcome, dp = str(base["grade_band"]), str(base["outcome"]), str(base["decision_point"])
+@dataclass(frozen=True)
+class _Cohorts:
+    """A model's out-of-time split and which of its rows fall in each cohort (rows with
+    a known outcome only)."""
+
+    split: splits.CohortSplit
+    train: pd.Series
+    validation: pd.Series
+    test: pd.Series
+
+
+def _cohorts(rows: pd.DataFrame) -> _Cohorts | str:
+    """The out-of-time cohorts of the rows, or why there are none."""
     known = rows["y"].notna()
     if not known.any():
-        return _not_trained(base, "no student with a known outcome")
+        return "no student with a known outcome"
     try:
         split = splits.cohort_split(splits.coverage_by_year(rows, known))
     except splits.InsufficientHistoryError as exc:
-        return _not_trained(base, str(exc))
+        return str(exc)
     role = rows["school_year"].map(split.role)
     tr, va, te = ((role == r) & known for r in ("train", "validation", "test"))
-    y = rows["y"].to_numpy()
-    if feature_set == FEATURE_SETS[1] and chosen is None:
-        return _not_trained(base, "the actionable model was not trained")
+    return _Cohorts(split, tr, va, te)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The model's input columns (those informative in the training rows), their values
+    and whether each value is on record, for every row; the columns left out and why."""
+
+    names: list[str]
+    x: np.ndarray
+    known: np.ndarray
+    not_used: dict[str, str]
+
+
+def _inputs(
+    rows: pd.DataFrame,
+    design: tuple[pd.DataFrame, pd.DataFrame],
+    band: str,
+    outcome: str,
+    feature_set: str,
+    train_rows: np.ndarray,
+) -> _Inputs:
     candidate_names = features.feature_names(
         band, outcome, include_characteristics=feature_set == FEATURE_SETS[1]
     )
     design_all, known_all = design
     x_all = _design(rows, design_all, candidate_names)
     known_cols = _design(rows, known_all, candidate_names) > 0
-    known_tr = known_cols[tr.to_numpy()]
-    not_used = _not_informative(x_all[tr.to_numpy()], known_tr, candidate_names)
+    not_used = _not_informative(x_all[train_rows], known_cols[train_rows], candidate_names)
     keep = [i for i, n in enumerate(candidate_names) if n not in not_used]
     names = [candidate_names[i] for i in keep]
-    x_all, known_cols = x_all[:, keep], known_cols[:, keep]
-    signs = directions.signs_for(names)
-    grades = rows["grade_level"].to_numpy(dtype=np.int64)
-    base = {
-        **base,
-        "features_not_used": _json(not_used),
-        "direction_constraints": directions.to_json(names),
-    }
-    if not names:
-        return _not_trained(base, "no indicator has two or more known values in the training rows")
+    return _Inputs(names, x_all[:, keep], known_cols[:, keep], not_used)
+
+
+def _labels_to_learn(y: np.ndarray, cohorts: _Cohorts, settings: Settings) -> np.ndarray:
+    """The outcomes the model learns from: shuffled within the training and validation
+    cohorts when the settings ask for it (the null check), else as they are."""
     y_learn = y.copy()
     if settings.shuffle_training_labels:
         rng = np.random.default_rng(settings.seed)
-        learn = (tr | va).to_numpy()
+        learn = (cohorts.train | cohorts.validation).to_numpy()
         y_learn[learn] = rng.permutation(y_learn[learn])
-    x_tr, y_tr = x_all[tr.to_numpy()], y_learn[tr.to_numpy()]
-    x_va, y_va = x_all[va.to_numpy()], y_learn[va.to_numpy()]
-    if min(_outcome_counts(y_tr) + _outcome_counts(y_va)) < MIN_STUDENTS_PER_OUTCOME:
-        return _not_trained(
-            base,
-            f"fewer than {MIN_STUDENTS_PER_OUTCOME} students with each outcome in the training "
-            "or validation cohort",
-        )
-    pooled = outcome in POOLED_LEVEL_OUTCOMES
-    # The typical student of each grade over every school year on record at this
-    # decision point (not the training cohorts alone: the district's first years have
-    # no "last year", which would make a typical student without one).
-    typical = TypicalStudents.fit(x_all, known_cols, grades, features.missing_fill(names))
+    return y_learn
+
+
+@dataclass(frozen=True)
+class _Learning:
+    """What one model learns from: training and validation cohorts, their outcomes, and
+    the rules of the fit."""
+
+    x_tr: np.ndarray
+    y_tr: np.ndarray
+    x_va: np.ndarray
+    y_va: np.ndarray
+    names: list[str]
+    signs: list[int]
+    pooled: bool
+    seed: int
+
+
+def _fit(
+    learning: _Learning, typical: TypicalStudents, chosen: train.FittedModel | None
+) -> train.FittedModel:
+    """The chosen and calibrated candidate; with ``chosen`` (the actionable model of the
+    same band, outcome and decision point), that candidate refitted on these columns."""
+    lr = learning
     if chosen is None:
-        model = train.choose_and_calibrate(
-            x_tr,
-            y_tr,
-            x_va,
-            y_va,
-            names,
-            settings.seed,
-            pooled_level=pooled,
-            signs=signs,
+        return train.choose_and_calibrate(
+            lr.x_tr,
+            lr.y_tr,
+            lr.x_va,
+            lr.y_va,
+            lr.names,
+            lr.seed,
+            pooled_level=lr.pooled,
+            signs=lr.signs,
             typical=typical,
         )
-    else:
-        est = train.fit_candidate(chosen.candidate, x_tr, y_tr, settings.seed, signs)
-        model = train.calibrate(
-            chosen.candidate,
-            est,
-            x_tr,
-            x_va,
-            y_va,
-            names,
-            chosen.considered,
-            y_train=y_tr if pooled else None,
-            typical=typical,
-        )
-    x_te, y_te = x_all[te.to_numpy()], y[te.to_numpy()]
+    est = train.fit_candidate(chosen.candidate, lr.x_tr, lr.y_tr, lr.seed, lr.signs)
+    return train.calibrate(
+        chosen.candidate,
+        est,
+        lr.x_tr,
+        lr.x_va,
+        lr.y_va,
+        lr.names,
+        chosen.considered,
+        y_train=lr.y_tr if lr.pooled else None,
+        typical=typical,
+    )
+
+
+def _version(
+    model: train.FittedModel,
+    model_bytes: bytes,
+    cohorts: _Cohorts,
+    learning: _Learning,
+    settings: Settings,
+) -> str:
+    split = cohorts.split
+    settings_for_version = {
+        "features": learning.names,
+        "split": [split.train_years, split.validation_years, split.test_years],
+        "hyper_parameters": {"candidate": model.candidate.name, **model.candidate.params},
+        # ten significant digits: the calibration's last bits can differ between runs of
+        # the same fit (floating-point sums in the solver), and a version must not
+        "platt": [float(f"{v:.10g}") for v in (model.platt_slope, model.platt_intercept)],
+        "platt_level": "train and validation" if learning.pooled else "validation",
+        "directions": learning.signs,
+        "seed": settings.seed,
+        "shuffled": settings.shuffle_training_labels,
+    }
+    return registry.model_version(model_bytes, settings_for_version)
+
+
+def _registry_row(
+    base: dict[str, object],
+    model: train.FittedModel,
+    cohorts: _Cohorts,
+    learning: _Learning,
+    inputs: _Inputs,
+    y: np.ndarray,
+    grades: np.ndarray,
+    settings: Settings,
+) -> dict[str, object]:
+    """The trained model's registry row: its cohorts, the cost of its direction
+    constraints, its test figures and tier meanings, importance and the model itself."""
+    outcome, dp = str(base["outcome"]), str(base["decision_point"])
+    split, tr, va, te = cohorts.split, cohorts.train, cohorts.validation, cohorts.test
+    test_rows = te.to_numpy()
+    x_te, y_te = inputs.x[test_rows], y[test_rows]
     cost = constraint_cost.unconstrained_comparison(
         model,
         constraint_cost.CostInputs(
-            x_tr,
-            y_tr,
-            x_va,
-            y_va,
+            learning.x_tr,
+            learning.y_tr,
+            learning.x_va,
+            learning.y_va,
             x_te,
             y_te,
-            known_cols[te.to_numpy()],
-            names,
+            inputs.known[test_rows],
+            learning.names,
             settings.seed,
-            pooled,
+            learning.pooled,
         ),
-        signs,
+        learning.signs,
     )
     p_te = model.predict_proba(x_te)
     test_metrics = evaluate.score_metrics(y_te, p_te, probability=True)
@@ -283,23 +351,11 @@ def _train_one(
     )
     model_bytes = registry.dump_estimator(model.estimator)
     hyper = {"candidate": model.candidate.name, **model.candidate.params}
-    settings_for_version = {
-        "features": names,
-        "split": [split.train_years, split.validation_years, split.test_years],
-        "hyper_parameters": hyper,
-        # ten significant digits: the calibration's last bits can differ between runs of
-        # the same fit (floating-point sums in the solver), and a version must not
-        "platt": [float(f"{v:.10g}") for v in (model.platt_slope, model.platt_intercept)],
-        "platt_level": "train and validation" if pooled else "validation",
-        "directions": signs,
-        "seed": settings.seed,
-        "shuffled": settings.shuffle_training_labels,
-    }
-    row = {
+    return {
         **base,
         "status": "trained",
         "status_reason": None,
-        "model_version": registry.model_version(model_bytes, settings_for_version),
+        "model_version": _version(model, model_bytes, cohorts, learning, settings),
         "train_school_years": splits.CohortSplit.label(split.train_years),
         "validation_school_years": splits.CohortSplit.label(split.validation_years),
         "test_school_years": splits.CohortSplit.label(split.test_years),
@@ -308,7 +364,7 @@ def _train_one(
         "test_students": int(te.sum()),
         "train_event_rate": float(np.mean(y[tr.to_numpy()])),
         "test_event_rate": float(np.mean(y_te)),
-        "features": _json(names),
+        "features": _json(learning.names),
         "candidate": model.candidate.name,
         "hyper_parameters": _json(hyper),
         "candidates_considered": _json(model.considered),
@@ -322,7 +378,7 @@ def _train_one(
         "test_metrics": _json(test_metrics),
         "tier_thresholds": _json(thresholds),
         "tier_meanings": _json(meanings),
-        "feature_importance": _json(_importance(model, x_te, grades[te.to_numpy()])),
+        "feature_importance": _json(_importance(model, x_te, grades[test_rows])),
         **cost,
         "shuffled_training_labels": settings.shuffle_training_labels,
         "seed": settings.seed,
@@ -330,4 +386,61 @@ def _train_one(
         "sklearn_version": sklearn.__version__,
         "model_bytes": model_bytes,
     }
-    return row, model
+
+
+def _train_one(
+    rows: pd.DataFrame,
+    design: tuple[pd.DataFrame, pd.DataFrame],
+    base: dict[str, object],
+    feature_set: str,
+    rules: tuple[Settings, Directions],
+    chosen: train.FittedModel | None,
+) -> tuple[dict[str, object], train.FittedModel] | dict[str, object]:
+    """One registry row: the trained model's (with the model), or why none was trained."""
+    settings, directions = rules
+    band, outcome = str(base["grade_band"]), str(base["outcome"])
+    cohorts = _cohorts(rows)
+    if isinstance(cohorts, str):
+        return _not_trained(base, cohorts)
+    y = rows["y"].to_numpy()
+    if feature_set == FEATURE_SETS[1] and chosen is None:
+        return _not_trained(base, "the actionable model was not trained")
+    inputs = _inputs(rows, design, band, outcome, feature_set, cohorts.train.to_numpy())
+    signs = directions.signs_for(inputs.names)
+    grades = rows["grade_level"].to_numpy(dtype=np.int64)
+    base = {
+        **base,
+        "features_not_used": _json(inputs.not_used),
+        "direction_constraints": directions.to_json(inputs.names),
+    }
+    if not inputs.names:
+        return _not_trained(base, "no indicator has two or more known values in the training rows")
+    y_learn = _labels_to_learn(y, cohorts, settings)
+    tr, va = cohorts.train.to_numpy(), cohorts.validation.to_numpy()
+    learning = _Learning(
+        x_tr=inputs.x[tr],
+        y_tr=y_learn[tr],
+        x_va=inputs.x[va],
+        y_va=y_learn[va],
+        names=inputs.names,
+        signs=signs,
+        pooled=outcome in POOLED_LEVEL_OUTCOMES,
+        seed=settings.seed,
+    )
+    if (
+        min(_outcome_counts(learning.y_tr) + _outcome_counts(learning.y_va))
+        < MIN_STUDENTS_PER_OUTCOME
+    ):
+        return _not_trained(
+            base,
+            f"fewer than {MIN_STUDENTS_PER_OUTCOME} students with each outcome in the training "
+            "or validation cohort",
+        )
+    # The typical student of each grade over every school year on record at this
+    # decision point (not the training cohorts alone: the district's first years have
+    # no "last year", which would make a typical student without one).
+    typical = TypicalStudents.fit(
+        inputs.x, inputs.known, grades, features.missing_fill(inputs.names)
+    )
+    model = _fit(learning, typical, chosen)
+    return _registry_row(base, model, cohorts, learning, inputs, y, grades, settings), model
