@@ -221,7 +221,7 @@ def test_baselines_follow_their_published_rules():
 
 
 def pipeline_settings() -> dict[str, float]:
-    from k12ews.ml.risk.pipeline import Settings
+    from k12ews.ml.risk.settings import Settings
 
     return dict(Settings().baseline_settings)
 

@@ -10,8 +10,7 @@ Learning the models:
 - ``train``: one model trained, chosen and calibrated from its split;
 - ``constraint_cost``: what the direction constraints cost on the same test cohort;
 - ``training``: the registry, one row per band x outcome x decision point;
-- ``registry``: fitted models serialised safely (skops) and loaded back;
-- ``pipeline``: the steps the dbt models call, under one name each.
+- ``registry``: fitted models serialised safely (skops) and loaded back.
 
 Using them:
 

@@ -73,7 +73,7 @@ def explain_current(
     reg: pd.DataFrame, feats: pd.DataFrame, decision_points: pd.DataFrame, top_factors: int
 ) -> pd.DataFrame:
     """Every feature's contribution to every current score; sentences in K-12 words."""
-    # One OpenMP thread, as in training (pipeline.train_registry).
+    # One OpenMP thread, as in training (training.train_registry).
     with threadpool_limits(limits=1, user_api="openmp"):
         parts = [
             _explain_one(loaded, sub, x, top_factors)

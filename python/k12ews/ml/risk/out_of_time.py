@@ -6,7 +6,7 @@ module writes, for each trained registry model, the rows of its test school year
 a known outcome, the outcome and the calibrated probability the model gives them.
 
 It adds no logic of its own: the cohort and the scores are those of
-``pipeline.test_predictions`` (the same function the evaluation uses, so the figures
+``model_evaluation.test_predictions`` (the same function the evaluation uses, so the figures
 recomputed from these rows equal the registry's), the tier that of
 ``evaluate.tier_of`` with the model's own thresholds.
 """
@@ -20,14 +20,14 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from k12ews.ml import schemas, typed
-from k12ews.ml.risk import evaluate, pipeline
+from k12ews.ml.risk import evaluate, model_evaluation, scoring
 
 COLUMNS = schemas.ML_OUT_OF_TIME_SCORES
 
 
 def model_cohort(row: dict[str, object], feats: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """One registry model's test cohort: outcome, calibrated probability and tier."""
-    test = pipeline.test_predictions(row, feats, labels)
+    test = model_evaluation.test_predictions(row, feats, labels)
     thresholds = json.loads(str(row["tier_thresholds"]))
     p = test["risk_probability"].to_numpy(dtype=float)
     out = pd.DataFrame(
@@ -59,11 +59,11 @@ def out_of_time_scores(
     reg: pd.DataFrame, feats: pd.DataFrame, labels: pd.DataFrame
 ) -> pd.DataFrame:
     """All trained models' test cohorts, one row per model x student x school year."""
-    # One OpenMP thread, as in training (pipeline.train_registry): the boosted models'
+    # One OpenMP thread, as in training (training.train_registry): the boosted models'
     # prediction with spinning threads beside other processes was several times slower.
     with threadpool_limits(limits=1, user_api="openmp"):
         parts = [
-            model_cohort(r.to_dict(), feats, labels) for _, r in pipeline.trained(reg).iterrows()
+            model_cohort(r.to_dict(), feats, labels) for _, r in scoring.trained(reg).iterrows()
         ]
     if not parts:
         return typed.empty(COLUMNS)

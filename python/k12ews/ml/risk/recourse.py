@@ -237,7 +237,7 @@ def recourse_current(
     lever_of: Mapping[str, str],
 ) -> pd.DataFrame:
     """One row per current score: what would move it down a tier this year, if anything."""
-    # One OpenMP thread, as in training (pipeline.train_registry).
+    # One OpenMP thread, as in training (training.train_registry).
     with threadpool_limits(limits=1, user_api="openmp"):
         parts = [
             _recourse_one(loaded, sub, x, rest_of_year, lever_of)

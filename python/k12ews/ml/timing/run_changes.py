@@ -19,7 +19,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from k12ews.ml import schemas, typed
-from k12ews.ml.risk import features, pipeline
+from k12ews.ml.risk import features, scoring
 from k12ews.ml.timing import trajectories
 
 COLUMNS = schemas.ML_RISK_RUN_CHANGES
@@ -101,7 +101,7 @@ def changes_since_previous_run(
         pairs[c] = pd.Series(None, index=pairs.index, dtype="object")
     pairs["indicator_contribution_change"] = np.nan
     pairs["record_log_odds_change"] = np.nan
-    models = pipeline.trained(reg).set_index("model_id")
+    models = scoring.trained(reg).set_index("model_id")
     latest, previous = pairs["as_of_date"].iloc[0], pairs["previous_as_of_date"].iloc[0]
     sentences = explanation_history[explanation_history["as_of_date"] == latest].set_index(
         [*_PAIR, "feature"]
@@ -113,7 +113,7 @@ def changes_since_previous_run(
         for model_id in pd.unique(pairs.loc[rise, "model_id"]):
             if model_id not in models.index:
                 continue  # the model that scored the latest run is no longer in the registry
-            model = pipeline.LoadedModel.from_row(
+            model = scoring.LoadedModel.from_row(
                 {"model_id": model_id, **models.loc[model_id].to_dict()}
             ).model
             pos = np.flatnonzero(rise & (pairs["model_id"] == model_id).to_numpy())

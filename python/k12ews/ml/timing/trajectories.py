@@ -4,7 +4,7 @@ counsellor reads it, a line over quarters and years.
 For every ``ml_features`` row (student x school year x decision point) and every outcome
 modelled for the row's band, the scoring model of that band, outcome and decision point
 (``is_scoring_model`` in the registry) gives the calibrated probability and tier, exactly
-as ``pipeline.score_current`` does for the current year. Beside it:
+as ``scoring.score_current`` does for the current year. Beside it:
 
 - ``data_role``: whether the row's school year was one the model learned from
   (``train``), was chosen and calibrated on (``validation``), was tested on out of time
@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 
 from k12ews.ml import schemas, typed
 from k12ews.ml.odds import expit
-from k12ews.ml.risk import evaluate, features, pipeline, sentences, train
+from k12ews.ml.risk import evaluate, features, scoring, sentences, settings, train
 
 TIER_RANK: dict[str, int] = {"Low": 0, "Moderate": 1, "High": 2}
 
@@ -76,7 +76,7 @@ def reached_rows(feats: pd.DataFrame, decision_points: pd.DataFrame) -> pd.DataF
     """Feature rows of decision points reached by the as-of date, plus the current year's
     scoring point while it runs; with ``is_decision_point_complete``."""
     current = int(feats["school_year"].max())
-    scoring_dp, _ = pipeline.scoring_point(decision_points, current)
+    scoring_dp, _ = scoring.scoring_point(decision_points, current)
     done = decision_points[["school_year", "decision_point", "is_complete"]].rename(
         columns={"is_complete": "is_decision_point_complete"}
     )
@@ -90,23 +90,23 @@ def reached_rows(feats: pd.DataFrame, decision_points: pd.DataFrame) -> pd.DataF
     return out[keep.to_numpy()].reset_index(drop=True)
 
 
-def _scoring_models(reg: pd.DataFrame) -> dict[str, pipeline.LoadedModel]:
-    chosen = pipeline.trained(reg)
+def _scoring_models(reg: pd.DataFrame) -> dict[str, scoring.LoadedModel]:
+    chosen = scoring.trained(reg)
     chosen = chosen[chosen["is_scoring_model"].astype(bool)]
     return {
-        str(r["model_id"]): pipeline.LoadedModel.from_row(r.to_dict()) for _, r in chosen.iterrows()
+        str(r["model_id"]): scoring.LoadedModel.from_row(r.to_dict()) for _, r in chosen.iterrows()
     }
 
 
 def _score(
-    models: Mapping[str, pipeline.LoadedModel], rows: pd.DataFrame, design: pd.DataFrame
+    models: Mapping[str, scoring.LoadedModel], rows: pd.DataFrame, design: pd.DataFrame
 ) -> pd.DataFrame:
     """One scored row per feature row and outcome modelled for it (``row_id`` kept)."""
     parts = []
     for model_id, loaded in models.items():
         r = loaded.row
         band, outcome, dp = str(r["grade_band"]), str(r["outcome"]), str(r["decision_point"])
-        sub = pipeline.model_rows(rows, band, outcome, dp)
+        sub = settings.model_rows(rows, band, outcome, dp)
         if sub.empty:
             continue
         x = design.loc[sub["row_id"].to_numpy(), loaded.model.features].to_numpy(dtype=float)
@@ -204,7 +204,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 def moved_indicators(
     trajectory: pd.DataFrame,
-    models: Mapping[str, pipeline.LoadedModel],
+    models: Mapping[str, scoring.LoadedModel],
     design: pd.DataFrame,
     rows: pd.DataFrame,
 ) -> pd.DataFrame:
@@ -265,7 +265,7 @@ def risk_trajectories(
     rows = reached_rows(feats, decision_points)
     rows["row_id"] = np.arange(len(rows))
     design = features.design_frame(rows)
-    # One OpenMP thread, as in training (pipeline.train_registry).
+    # One OpenMP thread, as in training (training.train_registry).
     with threadpool_limits(limits=1, user_api="openmp"):
         scores = _score(models, rows, design)
         trajectory = link_previous(scores)
