@@ -107,8 +107,8 @@ def train_registry(
     shipped; ``Directions.none()`` fits without constraints)."""
     directions = Directions.load() if directions is None else directions
     # One thread, OpenMP and BLAS: boosting with its threads spinning against other
-    # processes on a small machine ran ten times slower than one thread (README,
-    # benchmarks), and the logistic fits' coefficients differed in their last bits from
+    # processes on a small machine ran ten times slower than one thread
+    # (docs/benchmarks.md), and the logistic fits' coefficients differed in their last bits from
     # run to run with two BLAS threads, which changed the models' content hashes.
     with threadpool_limits(limits=1):
         return _train_all(feats, labels, settings, as_of_date, directions)
