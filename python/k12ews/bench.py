@@ -24,9 +24,12 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {py}"
 
 
-def peak_rss_gib() -> float:
+def peak_rss_gib(children: bool = False) -> float:
+    """Peak resident memory in GiB: of this process, or with ``children`` of the largest
+    child process waited for (a ``dbt`` run started by a benchmark)."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     # ru_maxrss is in KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return resource.getrusage(who).ru_maxrss / 2**20
 
 
 def bench_generate(cfg: GenerateConfig, db: Path | None = None) -> str:

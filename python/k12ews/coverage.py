@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 # An outcome's models need labelled cohorts to learn from, to calibrate on and to test
-# on (k12ews.ml.splits): at least this many complete school years in which each of the
+# on (k12ews.ml.risk.splits): at least this many complete school years in which each of the
 # outcome's indicators is known (present or partial) at this share of school-years.
 MIN_LABELLED_YEARS = 3
 MIN_KNOWN_SHARE = 0.8

@@ -1,9 +1,9 @@
 """Per school, the students to reach first at the current scoring point, within the
 school's capacity, ranked by the added benefit of the service that fits each best: its
 expected benefit net of the chance the school would start it anyway
-(k12ews.ml.plan.build_plan, k12ews.ml.usual_care; docs/intervention_plan.md)."""
+(k12ews.ml.plan.plan.build_plan, k12ews.ml.plan.usual_care; docs/intervention_plan.md)."""
 
-from k12ews.ml import plan, usual_care
+from k12ews.ml.plan import plan, usual_care
 
 
 def model(dbt, session):

@@ -1,8 +1,8 @@
 """Whom to target at the same capacity: individual students by benefit or by risk, or
 whole schools or school-grades by their mean risk, on the graduation models' out-of-time
-cohort (k12ews.ml.targeting; Perdomo et al. 2023, arXiv 2304.06205)."""
+cohort (k12ews.ml.plan.targeting; Perdomo et al. 2023, arXiv 2304.06205)."""
 
-from k12ews.ml import plan, targeting, usual_care
+from k12ews.ml.plan import plan, targeting, usual_care
 
 
 def model(dbt, session):

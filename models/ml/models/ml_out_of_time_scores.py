@@ -1,8 +1,8 @@
 """Every trained model's out-of-time test cohort with its scores
-(k12ews.ml.out_of_time.out_of_time_scores): what the validation marts and the report
+(k12ews.ml.risk.out_of_time.out_of_time_scores): what the validation marts and the report
 draw ROC and calibration curves from."""
 
-from k12ews.ml import out_of_time
+from k12ews.ml.risk import out_of_time
 
 
 def model(dbt, session):

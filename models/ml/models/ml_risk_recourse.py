@@ -1,9 +1,9 @@
 """What would move each current score down a tier this year, exact on the additive model
-(k12ews.ml.recourse.recourse_current); the days and terms left from ml_rest_of_year, the
+(k12ews.ml.risk.recourse.recourse_current); the days and terms left from ml_rest_of_year, the
 changes allowed from seed ml_feature_directions."""
 
-from k12ews.ml import recourse
-from k12ews.ml.directions import Directions
+from k12ews.ml.risk import recourse
+from k12ews.ml.risk.directions import Directions
 
 
 def model(dbt, session):

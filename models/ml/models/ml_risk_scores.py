@@ -1,6 +1,6 @@
-"""Current risk scores: student x year x outcome (k12ews.ml.pipeline.score_current)."""
+"""Current risk scores: student x year x outcome (k12ews.ml.risk.scoring.score_current)."""
 
-from k12ews.ml import pipeline
+from k12ews.ml.risk import scoring
 
 
 def model(dbt, session):
@@ -8,4 +8,4 @@ def model(dbt, session):
     reg = dbt.ref("ml_model_registry").df()
     feats = dbt.ref("ml_features").df()
     decision_points = dbt.ref("ml_decision_points").df()
-    return pipeline.score_current(reg, feats, decision_points)
+    return scoring.score_current(reg, feats, decision_points)

@@ -1,7 +1,7 @@
 """How early and how precisely the graduation models and the baseline flags identify
-eventual non-graduates, per grade x decision point (k12ews.ml.lead_time.lead_time)."""
+eventual non-graduates, per grade x decision point (k12ews.ml.timing.lead_time.lead_time)."""
 
-from k12ews.ml import lead_time
+from k12ews.ml.timing import lead_time
 
 
 def model(dbt, session):

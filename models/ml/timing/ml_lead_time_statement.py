@@ -1,8 +1,8 @@
 """Per grade (var lead_time_statement_grades): the share of eventual non-graduates
 identified by the end of the grade at a precision of at least var lead_time_min_precision,
-and by which flag (k12ews.ml.lead_time.statements)."""
+and by which flag (k12ews.ml.timing.lead_time.statements)."""
 
-from k12ews.ml import lead_time
+from k12ews.ml.timing import lead_time
 
 
 def model(dbt, session):

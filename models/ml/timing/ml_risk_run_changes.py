@@ -1,9 +1,9 @@
 """What changed between the two latest scoring runs in the history, and for a tier rise
-the indicator that moved (k12ews.ml.run_changes.changes_since_previous_run)."""
+the indicator that moved (k12ews.ml.timing.run_changes.changes_since_previous_run)."""
 
 import pandas as pd
 
-from k12ews.ml import run_changes
+from k12ews.ml.timing import run_changes
 
 
 def model(dbt, session):

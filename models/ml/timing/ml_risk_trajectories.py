@@ -1,8 +1,8 @@
 """Every student's score at every decision point of every year, with the change since
 the previous point and, for a tier rise, the indicator that moved
-(k12ews.ml.trajectories.risk_trajectories)."""
+(k12ews.ml.timing.trajectories.risk_trajectories)."""
 
-from k12ews.ml import trajectories
+from k12ews.ml.timing import trajectories
 
 
 def model(dbt, session):

@@ -12,7 +12,7 @@ to the executors with the function (cloudpickle), and ``k12ews`` must be install
 on them (the wheel of this package, like any Python dependency of a Spark job).
 
 A scoring function takes a feature frame and returns one row of scores per input row,
-in the same order. ``additive_scorer`` adapts ``k12ews.ml.additive.AdditiveRiskModel``;
+in the same order. ``additive_scorer`` adapts ``k12ews.ml.risk.additive.AdditiveRiskModel``;
 the risk pipeline plugs its own entry point in the same way.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from k12ews.ml.additive import AdditiveRiskModel
+from k12ews.ml.risk.additive import AdditiveRiskModel
 
 ScoreFunction = Callable[[pd.DataFrame], pd.DataFrame]
 

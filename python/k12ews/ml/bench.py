@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from k12ews.bench import machine
+from k12ews.bench import machine, peak_rss_gib
 
 STEPS = ("ml_model_registry", "ml_risk_scores", "ml_risk_explanations")
 # Explanations a counsellor can act on: every current score's explanation and recourse.
@@ -85,10 +84,6 @@ def _dbt_run(
     return seconds, wall
 
 
-def _peak() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-
-
 def run_explain(db: Path, project_dir: Path) -> str:
     """Explanations and recourse of every current score, against their 30 s target."""
     seconds, wall = _dbt_run(db, project_dir, EXPLAIN)
@@ -98,14 +93,14 @@ def run_explain(db: Path, project_dir: Path) -> str:
     total = sum(seconds.get(n, 0.0) for n in EXPLAIN)
     lines.append(
         f"explanations + recourse: {total:.1f} s (target {EXPLAIN_TARGET_SECONDS} s); "
-        f"dbt run wall clock {wall:.1f} s; peak RSS {_peak():.2f} GiB"
+        f"dbt run wall clock {wall:.1f} s; peak RSS {peak_rss_gib(children=True):.2f} GiB"
     )
     return "\n".join(lines)
 
 
 def run(db: Path, project_dir: Path) -> str:
     seconds, wall = _dbt_run(db, project_dir, ALL)
-    peak = _peak()
+    peak = peak_rss_gib(children=True)
     lines = [f"machine: {machine()}", f"database: {db.name}"]
     for name in ALL:
         lines.append(f"  {name:<28} {seconds.get(name, float('nan')):7.1f} s")

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve
 
-GRADUATION = "on_time_graduation"
+from k12ews.ml.vocabulary import GRADUATION
+
 DECISION_POINT = "eoy"
 BANDS = ("middle", "high")
 # the grade each band's project flags are measured in (seed validation_project_flags)

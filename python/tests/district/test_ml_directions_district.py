@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from k12ews.ml import constraint_cost, features, pipeline
+from k12ews.ml.risk import constraint_cost, features, model_evaluation, scoring
 
 pytestmark = pytest.mark.slow
 
@@ -96,10 +96,10 @@ def test_every_models_shapes_go_the_agreed_way_on_its_test_students(con) -> None
     seen = 0
     for _, r in _trained(con).iterrows():
         row = r.to_dict()
-        loaded = pipeline.LoadedModel.from_row(row)
+        loaded = scoring.LoadedModel.from_row(row)
         signs = json.loads(str(row["direction_constraints"]))
         assert signs == {f: signs[f] for f in loaded.model.features}
-        test = pipeline.test_predictions(row, feats, labels)
+        test = model_evaluation.test_predictions(row, feats, labels)
         x = loaded.design(test)
         known = features.design_frame(test, stand_ins=False)[loaded.model.features].notna()
         wrong = constraint_cost.wrong_way(loaded.model, x, known.to_numpy(), loaded.signs)

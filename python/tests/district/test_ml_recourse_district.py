@@ -13,8 +13,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from k12ews.ml import evaluate, pipeline
-from k12ews.ml.directions import Directions
+from k12ews.ml.risk import evaluate, scoring
+from k12ews.ml.risk.directions import Directions
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def test_every_suggestion_recomputed_reaches_the_stated_tier(con) -> None:
         sub = rec[rec["model_id"] == r["model_id"]].reset_index(drop=True)
         if sub.empty:
             continue
-        loaded = pipeline.LoadedModel.from_row(r.to_dict())
+        loaded = scoring.LoadedModel.from_row(r.to_dict())
         rows = sub[["student_id", "school_year", "decision_point"]].merge(
             feats, on=["student_id", "school_year", "decision_point"], how="left"
         )

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from k12ews.ml import plan, targeting, usual_care
+from k12ews.ml.plan import plan, targeting, usual_care
 
 # the defaults of the plan's vars (models/marts/actions/_actions__plan.yml)
 STUDENTS_PER_COUNSELLOR, CASELOAD, MIN_ABSENCE = 250, 20, 0.08

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from k12ews.ml import metrics
+from k12ews.ml.risk import metrics
 
 
 def test_out_of_time_scores_reproduce_the_registry_test_figures(national_built: Path) -> None:

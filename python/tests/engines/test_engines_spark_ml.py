@@ -13,7 +13,7 @@ import pytest
 
 from k12ews.engines import spark_ml
 from k12ews.engines.spark_session import get_session
-from k12ews.ml.additive import AdditiveRiskModel
+from k12ews.ml.risk.additive import AdditiveRiskModel
 
 pytestmark = pytest.mark.engines
 KEYS = ["student_id", "school_year"]

@@ -26,7 +26,7 @@ from dbt_runner import copy_db
 from sklearn.metrics import roc_auc_score
 
 from k12ews.cli import main
-from k12ews.ml import pipeline
+from k12ews.ml.risk import model_evaluation
 from k12ews.synth.futures import (
     STUDENT_ID_OFFSET,
     config_from_generation,
@@ -73,7 +73,7 @@ def scored(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     truth = con.execute("select * from truth.graduation_probabilities").df()
     out = {}
     for row in _graduation_models(con):
-        test = pipeline.test_predictions(row, feats, labels)
+        test = model_evaluation.test_predictions(row, feats, labels)
         out[str(row["grade_band"])] = test.merge(
             truth, on=["student_id", "school_year"], how="left", validate="one_to_one"
         )

@@ -1,7 +1,7 @@
 """The intervention plan and the targeting strategies judged under the generator's true
 outcome model (issue: when to act, the plan bar and "whom to target").
 
-``k12ews.ml.targeting.chosen_rows`` gives, on the graduation models' out-of-time cohort,
+``k12ews.ml.plan.targeting.chosen_rows`` gives, on the graduation models' out-of-time cohort,
 the students each strategy reaches at one capacity and the service each would get at the
 start of the next year. The truth of what that would change comes from the generator:
 every chosen student is copied at the end of the scored year and replayed twice, once
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import targeting, usual_care
+from k12ews.ml.plan import targeting, usual_care
 from k12ews.synth import counterfactuals as cf
 from k12ews.synth.config import GenerateConfig
 from k12ews.synth.futures import config_from_generation

@@ -17,8 +17,7 @@ from scipy.interpolate import BSpline
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
-from k12ews.ml import logistic
-from k12ews.ml.effects import aipw, balance, design, estimates, settings, tables, words
+from k12ews.ml.effects import aipw, balance, design, estimates, logistic, settings, tables, words
 
 SERVICE = "TUTOR"
 OUTCOME = "next_grade_success"
@@ -482,7 +481,7 @@ def test_a_start_whose_hessian_is_not_positive_definite_is_not_reused() -> None:
     (a district without attendance records met it: LinAlgError, dbt build exit 1)."""
     import dataclasses
 
-    from k12ews.ml.logistic import fit_logistic
+    from k12ews.ml.effects.logistic import fit_logistic
 
     rng = np.random.default_rng(3)
     design = rng.normal(size=(200, 3))

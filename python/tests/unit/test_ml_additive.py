@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import metrics
-from k12ews.ml.additive import AdditiveRiskModel
+from k12ews.ml.risk import metrics
+from k12ews.ml.risk.additive import AdditiveRiskModel
 
 
 def _students(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

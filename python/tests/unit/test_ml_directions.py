@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from k12ews.ml import constraint_cost, features, monotone, reference_words, registry, train
-from k12ews.ml.directions import DEFAULT_SEED, Directions, UnknownDirectionError
-from k12ews.ml.reference import TypicalStudents
+from k12ews.ml.risk import constraint_cost, features, monotone, reference_words, registry, train
+from k12ews.ml.risk.directions import DEFAULT_SEED, Directions, UnknownDirectionError
+from k12ews.ml.risk.reference import TypicalStudents
 
 ADVERSE, PROTECTIVE = 1, -1
 

@@ -1,4 +1,4 @@
-"""Accuracy figures for scores and flags (k12ews.ml.metrics)."""
+"""Accuracy figures for scores and flags (k12ews.ml.risk.metrics)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import metrics
+from k12ews.ml.risk import metrics
 
 
 def test_flag_accuracy_matches_a_hand_counted_table() -> None:

@@ -1,4 +1,4 @@
-"""What would change it (k12ews.ml.recourse) on small frames: the levers' arithmetic, the
+"""What would change it (k12ews.ml.risk.recourse) on small frames: the levers' arithmetic, the
 search against brute force, and the whole step on a tiny district, where the model's own
 score with the suggested changes is in the stated tier (no dbt, no generated district)."""
 
@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from test_ml_typed import FEATURE_TYPES, _elementary, _points
 
-from k12ews.ml import evaluate, features, pipeline, recourse, schemas, typed
-from k12ews.ml.directions import Directions
-from k12ews.ml.recourse_levers import MARK_STEP, Lever, Student, levers
-from k12ews.ml.recourse_search import search
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import evaluate, features, recourse, scoring, settings, training
+from k12ews.ml.risk.directions import Directions
+from k12ews.ml.risk.recourse_levers import MARK_STEP, Lever, Student, levers
+from k12ews.ml.risk.recourse_search import search
 
 
 def _student(**x: float) -> Student:
@@ -123,7 +124,7 @@ def _tiny_district() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataF
 
 def test_every_suggestion_recomputed_by_the_model_reaches_the_stated_tier() -> None:
     feats, labels, points, rest = _tiny_district()
-    reg = pipeline.train_registry(feats, labels, pipeline.Settings(), "2022-12-01")
+    reg = training.train_registry(feats, labels, settings.Settings(), "2022-12-01")
     out = recourse.recourse_current(reg, feats, points, rest, Directions.load().levers)
     assert list(out.columns) == list(schemas.ML_RISK_RECOURSE)
     statuses = set(out["recourse_status"])
@@ -134,7 +135,7 @@ def test_every_suggestion_recomputed_by_the_model_reaches_the_stated_tier() -> N
         <= out["school_days_left"][out["more_days_attended"].notna()]
     ).all()
     row = reg[reg["model_id"] == out["model_id"].iloc[0]].iloc[0].to_dict()
-    loaded = pipeline.LoadedModel.from_row(row)
+    loaded = scoring.LoadedModel.from_row(row)
     current = feats[feats["school_year"] == 2022].set_index("student_id").loc[out["student_id"]]
     x = loaded.design(current.reset_index())
     lever_features = set(Directions.load().levers)
@@ -155,10 +156,10 @@ def test_every_suggestion_recomputed_by_the_model_reaches_the_stated_tier() -> N
 
 def test_no_score_no_recourse_typed_and_empty() -> None:
     feats = typed.empty({**FEATURE_TYPES, "days_enrolled_to_date": typed.DOUBLE})
-    empty_reg = pipeline.train_registry(
+    empty_reg = training.train_registry(
         feats,
         pd.DataFrame(columns=["student_id", "school_year", "outcome", "is_adverse_outcome"]),
-        pipeline.Settings(),
+        settings.Settings(),
         "2024-12-01",
     )
     out = recourse.recourse_current(

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import features, pipeline, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.risk import explanations, features, scoring, settings, training
 
 SQL_TYPES = set(typed.PANDAS_DTYPES)
 
@@ -134,15 +135,15 @@ def test_scores_and_explanations_of_a_district_with_no_feature_rows_are_empty_an
     empty (the current school year of no rows)."""
     feats = typed.empty(FEATURE_TYPES)
     labels = pd.DataFrame(columns=["student_id", "school_year", "outcome", "is_adverse_outcome"])
-    reg = pipeline.train_registry(feats, labels, pipeline.Settings(), "2024-12-01")
+    reg = training.train_registry(feats, labels, settings.Settings(), "2024-12-01")
     points = _points(feats)
-    scores = pipeline.score_current(reg, feats, points)
-    explanations = pipeline.explain_current(reg, feats, points, top_factors=3)
+    scores = scoring.score_current(reg, feats, points)
+    explained = explanations.explain_current(reg, feats, points, top_factors=3)
     assert (reg["status"] == "not_trained").all()
     assert reg["status_reason"].eq("no student with a known outcome").all()
     assert sql_types(reg) == dict(schemas.ML_MODEL_REGISTRY)
     assert scores.empty and sql_types(scores) == dict(schemas.ML_RISK_SCORES)
-    assert explanations.empty and sql_types(explanations) == dict(schemas.ML_RISK_EXPLANATIONS)
+    assert explained.empty and sql_types(explained) == dict(schemas.ML_RISK_EXPLANATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +160,7 @@ def partial_registry() -> tuple[pd.DataFrame, pd.DataFrame]:
         0.0,
     )
     feats, labels = _elementary(range(2018, 2024), **unknown, **zeros)
-    reg = pipeline.train_registry(feats, labels, pipeline.Settings(), "2024-06-30")
+    reg = training.train_registry(feats, labels, settings.Settings(), "2024-06-30")
     return reg, feats
 
 
@@ -171,9 +172,9 @@ def test_an_indicator_unknown_or_constant_everywhere_is_left_out_and_recorded(
     assert row["status"] == "trained", row["status_reason"]
     used = json.loads(row["features"])
     not_used = json.loads(row["features_not_used"])
-    assert not_used["latest_reading_level"] == pipeline.NO_KNOWN_VALUE
-    assert not_used["latest_math_level"] == pipeline.NO_KNOWN_VALUE
-    assert not_used["service_spells_before_this_year"] == pipeline.ONE_VALUE
+    assert not_used["latest_reading_level"] == training.NO_KNOWN_VALUE
+    assert not_used["latest_math_level"] == training.NO_KNOWN_VALUE
+    assert not_used["service_spells_before_this_year"] == training.ONE_VALUE
     assert "absence_rate_to_date" in used
     assert not set(used) & set(not_used)
     assert set(used) | set(not_used) == set(
@@ -187,20 +188,20 @@ def test_scores_and_explanations_use_only_the_registrys_features(
     reg, feats = partial_registry
     current = feats[feats["school_year"] == feats["school_year"].max()]
     points = _points(feats)
-    scores = pipeline.score_current(reg, current, points)
-    explanations = pipeline.explain_current(reg, current, points, top_factors=3)
+    scores = scoring.score_current(reg, current, points)
+    explained = explanations.explain_current(reg, current, points, top_factors=3)
     assert len(scores) == len(current) and sql_types(scores) == dict(schemas.ML_RISK_SCORES)
-    assert sql_types(explanations) == dict(schemas.ML_RISK_EXPLANATIONS)
+    assert sql_types(explained) == dict(schemas.ML_RISK_EXPLANATIONS)
     trained = reg[reg["status"] == "trained"].set_index("model_id")
-    for model_id, part in explanations.groupby("model_id"):
+    for model_id, part in explained.groupby("model_id"):
         assert set(part["feature"]) == set(json.loads(trained.loc[model_id, "features"]))
-    assert not explanations["feature"].isin(["latest_reading_level", "latest_math_level"]).any()
+    assert not explained["feature"].isin(["latest_reading_level", "latest_math_level"]).any()
 
 
 def test_too_few_students_of_an_outcome_is_a_reason_not_a_crash():
     feats, labels = _elementary(range(2018, 2024), per_year=6)
-    reg = pipeline.train_registry(feats, labels, pipeline.Settings(), "2024-06-30")
+    reg = training.train_registry(feats, labels, settings.Settings(), "2024-06-30")
     row = reg[reg["model_id"] == "elementary__next_grade_success__eoy__actionable"].iloc[0]
     assert row["status"] == "not_trained"
-    assert row["status_reason"].startswith(f"fewer than {pipeline.MIN_STUDENTS_PER_OUTCOME}")
+    assert row["status_reason"].startswith(f"fewer than {training.MIN_STUDENTS_PER_OUTCOME}")
     assert sql_types(reg) == dict(schemas.ML_MODEL_REGISTRY)

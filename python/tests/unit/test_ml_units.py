@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from k12ews.ml import evaluate, features, registry, sentences, splits, train
-from k12ews.ml.explain import AdditiveExplainer, NotAdditiveError
-from k12ews.ml.reference import TypicalStudents
+from k12ews.ml.risk import evaluate, features, registry, sentences, splits, train
+from k12ews.ml.risk.explain import AdditiveExplainer, NotAdditiveError
+from k12ews.ml.risk.reference import TypicalStudents
 
 
 def _grades(n: int) -> np.ndarray:
@@ -221,7 +221,7 @@ def test_baselines_follow_their_published_rules():
 
 
 def pipeline_settings() -> dict[str, float]:
-    from k12ews.ml.pipeline import Settings
+    from k12ews.ml.risk.settings import Settings
 
     return dict(Settings().baseline_settings)
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import plan, schemas, targeting, typed
+from k12ews.ml import schemas, typed, vocabulary
+from k12ews.ml.plan import plan, plan_words, targeting
 
 SETTINGS = plan.PlanSettings()
 XWALK = pd.DataFrame(
@@ -38,7 +39,7 @@ XWALK = pd.DataFrame(
 HELPFUL = {"TUTOR": -0.3, "MENTOR": -0.6, "ATTEND": -0.9, "GIFTED": -0.2, "REMED": -0.4}
 
 
-def _effects(outcome: str = plan.GRADUATION) -> pd.DataFrame:
+def _effects(outcome: str = vocabulary.GRADUATION) -> pd.DataFrame:
     rows = []
     for band in ("middle", "high"):
         for service in XWALK["service"]:
@@ -94,7 +95,7 @@ def _student(sid: str, **kw: object) -> dict[str, object]:
         "school_id": 1,
         "grade_level": 7,
         "grade_band": "middle",
-        "outcome": plan.GRADUATION,
+        "outcome": vocabulary.GRADUATION,
         "risk_probability": 0.3,
         "risk_tier": "Moderate",
         "model_id": "middle__on_time_graduation__q1__actionable",
@@ -149,12 +150,12 @@ def test_capacity_follows_the_vars():
 
 def test_plan_outcome_by_grade():
     assert [plan.plan_outcome(g) for g in (0, 2, 3, 5, 6, 12)] == [
-        plan.READING,
-        plan.READING,
-        plan.NEXT_GRADE,
-        plan.NEXT_GRADE,
-        plan.GRADUATION,
-        plan.GRADUATION,
+        vocabulary.READING,
+        vocabulary.READING,
+        vocabulary.NEXT_GRADE,
+        vocabulary.NEXT_GRADE,
+        vocabulary.GRADUATION,
+        vocabulary.GRADUATION,
     ]
 
 
@@ -251,7 +252,7 @@ def test_a_place_counts_only_the_benefit_net_of_starting_anyway():
     assert best.at["b", "service"] == "MENTOR" and best.at["a", "service"] == "REMED"
     row = best.loc["a"].copy()
     row["top_reason_groups"] = []
-    text = plan.why_sentence(row, set())
+    text = plan_words.why_sentence(row, set())
     assert "starts it anyway for about 10% of students like this one" in text
     # off: the whole benefit counts, as when no chance is given
     off = plan.candidates(
@@ -326,7 +327,7 @@ def _district(n_by_school: dict[int, int], seed: int = 0) -> dict[str, pd.DataFr
                 )
             )
     s = pd.DataFrame(rows)
-    s["grade_band"] = s["grade_level"].map(plan.grade_band)
+    s["grade_band"] = s["grade_level"].map(vocabulary.grade_band)
     scores = s.drop(columns=["absence_rate", "is_gifted", "reference_date"])
     feats = s[["student_id", "school_year", "decision_point", "absence_rate"]].rename(
         columns={"absence_rate": "absence_rate_to_date"}
@@ -430,7 +431,7 @@ def _oot(seed: int = 1) -> dict[str, pd.DataFrame]:
                         {
                             "model_id": f"{band}__on_time_graduation__eoy__actionable",
                             "grade_band": band,
-                            "outcome": plan.GRADUATION,
+                            "outcome": vocabulary.GRADUATION,
                             "decision_point": "eoy",
                             "is_scoring_model": True,
                             "student_id": f"{school}_{grade}_{i}",
@@ -474,7 +475,7 @@ def test_cohort_is_eoy_graduation_scores_before_grade_12():
     d = _oot()
     c = targeting.cohort(d["oot"], d["feats"], d["student_years"], d["decision_points"])
     assert c["grade_level"].max() == 11 and (c["decision_point"] == "eoy").all()
-    assert (c["outcome"] == plan.GRADUATION).all()
+    assert (c["outcome"] == vocabulary.GRADUATION).all()
     assert not c.duplicated(["student_id", "school_year"]).any()
     assert (c["start_quarter"] == 1).all() and (
         c["start_school_year"] == c["school_year"] + 1
@@ -633,10 +634,10 @@ def test_a_student_whose_plan_outcome_has_no_model_is_planned_by_next_grade_succ
     """A district without state tests trains no grade-3 reading model: its K-2 students
     are planned by next-grade success, not left out (and the capacity counts them)."""
     rows = [
-        _student("k1", grade_level=1, grade_band="elementary", outcome=plan.NEXT_GRADE),
-        _student("e4", grade_level=4, grade_band="elementary", outcome=plan.NEXT_GRADE),
-        _student("m7", grade_level=7, outcome=plan.GRADUATION),
-        _student("m7", grade_level=7, outcome=plan.NEXT_GRADE),
+        _student("k1", grade_level=1, grade_band="elementary", outcome=vocabulary.NEXT_GRADE),
+        _student("e4", grade_level=4, grade_band="elementary", outcome=vocabulary.NEXT_GRADE),
+        _student("m7", grade_level=7, outcome=vocabulary.GRADUATION),
+        _student("m7", grade_level=7, outcome=vocabulary.NEXT_GRADE),
     ]
     s = pd.DataFrame(rows)
     feats = s[["student_id", "school_year", "decision_point", "absence_rate"]].rename(
@@ -646,7 +647,7 @@ def test_a_student_whose_plan_outcome_has_no_model_is_planned_by_next_grade_succ
     scores = s.drop(columns=["absence_rate", "is_gifted", "reference_date"])
     students = plan.plan_students(scores, feats.drop_duplicates(), years, "2026-12-01")
     assert dict(zip(students["student_id"], students["outcome"], strict=True)) == {
-        "k1": plan.NEXT_GRADE,
-        "e4": plan.NEXT_GRADE,
-        "m7": plan.GRADUATION,
+        "k1": vocabulary.NEXT_GRADE,
+        "e4": vocabulary.NEXT_GRADE,
+        "m7": vocabulary.GRADUATION,
     }

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from k12ews.ml import features, lead_time, pipeline, registry, run_changes, train, trajectories
+from k12ews.ml.risk import explanations, features, registry, scoring, settings, train
+from k12ews.ml.timing import lead_time, run_changes, trajectories
+from k12ews.ml.vocabulary import DP_ORDER
 
 NAMES = ["absence_rate_to_date", "gpa_to_date"]
 TIERS = {"high": 0.5, "moderate": 0.25}
 YEARS = {"train": "2016-2019", "validation": "2020", "test": "2021-2022"}
-DP_ORDER = {"q1": 1, "q2": 2, "q3": 3, "eoy": 4}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def _registry(models: dict[str, train.FittedModel]) -> pd.DataFrame:
         meanings = {t: {"meaning": f"{t} at {dp}"} for t in ("High", "Moderate", "Low")}
         rows.append(
             {
-                "model_id": pipeline.model_id("middle", "next_grade_success", dp, "actionable"),
+                "model_id": settings.model_id("middle", "next_grade_success", dp, "actionable"),
                 "grade_band": "middle",
                 "outcome": "next_grade_success",
                 "decision_point": dp,
@@ -245,10 +246,10 @@ def test_the_indicator_is_read_through_the_current_model(fitted: train.FittedMod
 
 def _run(reg: pd.DataFrame, feats: pd.DataFrame, as_of: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     dps = _decision_points(int(feats["school_year"].max()), complete_in_current=1)
-    scores = pipeline.score_current(reg, feats, dps)
-    explanations = pipeline.explain_current(reg, feats, dps, top_factors=3)
+    scores = scoring.score_current(reg, feats, dps)
+    explained = explanations.explain_current(reg, feats, dps, top_factors=3)
     stamp = pd.Timestamp(as_of)
-    return scores.assign(as_of_date=stamp), explanations.assign(as_of_date=stamp)
+    return scores.assign(as_of_date=stamp), explained.assign(as_of_date=stamp)
 
 
 def test_changes_between_two_runs_name_the_indicator_that_moved(fitted: train.FittedModel):

@@ -1,4 +1,4 @@
-"""The chance a school starts a service anyway (k12ews.ml.usual_care), on small frames
+"""The chance a school starts a service anyway (k12ews.ml.plan.usual_care), on small frames
 with a known rule: it is recovered (with the grade the service would start in), it is
 learned only from quarters that began before the planned start, this year's service
 counts (which can include the start itself) are not read, and a service or band without
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from k12ews.ml import features, usual_care
+from k12ews.ml.plan import usual_care
+from k12ews.ml.risk import features
 
 YEARS = range(2018, 2024)
 POINTS = ("q1", "q2", "q3", "eoy")

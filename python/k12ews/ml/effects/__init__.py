@@ -19,7 +19,7 @@ Estimator: cross-fitted augmented inverse-probability weighting for the ATT. Stu
 dealt into ``folds``; each fold's units get a propensity ``e`` (P(start now | what the
 school knew)) and a control-outcome prediction ``m0`` (P(adverse | what the school knew,
 not started now)) from models fitted on the other folds only. Both models are penalized
-logistic regressions (``k12ews.ml.logistic``, scikit-learn's objective) on a flexible
+logistic regressions (``k12ews.ml.effects.logistic``, scikit-learn's objective) on a flexible
 basis of the confounders (``design_matrix``: cubic B-splines of rates and GPA, indicators
 of counts and test levels, flags, and one coefficient per school x school year). They
 are fitted on every treated unit and a seeded sample of the controls

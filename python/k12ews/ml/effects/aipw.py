@@ -1,7 +1,7 @@
 """The cross-fitted nuisance models of one cell (``fit_cell``): a seeded sample of the
 controls (``control_sample``), the controls outside the treated units' support
 (``outside_treated_support``), and for every unit a propensity clipped from above and a
-control-outcome prediction from penalized logistic regressions (``k12ews.ml.logistic``)
+control-outcome prediction from penalized logistic regressions (``k12ews.ml.effects.logistic``)
 fitted on the other folds."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from k12ews.ml import logistic
+from k12ews.ml.effects import logistic
 from k12ews.ml.effects.design import CellDesign
 from k12ews.ml.effects.settings import EffectSettings
 

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from k12ews.ml.vocabulary import GRADUATION, NEXT_GRADE, READING
+
 KEYS = ["student_id", "school_year", "start_quarter", "service"]
 
 # Outcomes and the grades they are defined for (ml_labels).
 OUTCOME_GRADES: dict[str, tuple[int, int]] = {
-    "next_grade_success": (0, 12),
-    "on_time_graduation": (6, 12),
-    "grade_3_reading": (0, 2),
+    NEXT_GRADE: (0, 12),
+    GRADUATION: (6, 12),
+    READING: (0, 2),
 }
 
 # Confounders (ml_service_risk_sets columns) and how the basis expands them.
@@ -83,9 +85,7 @@ def known_outcomes(labels: pd.DataFrame, last_complete_school_year: int | None) 
     out = labels[["student_id", "school_year", "outcome", "is_adverse_outcome"]]
     if last_complete_school_year is None:
         return out
-    keep = (out["outcome"] != "next_grade_success") | (
-        out["school_year"] + 1 <= last_complete_school_year
-    )
+    keep = (out["outcome"] != NEXT_GRADE) | (out["school_year"] + 1 <= last_complete_school_year)
     return out[keep]
 
 
@@ -115,7 +115,7 @@ def outcome_matrix(
         at = pd.Index(lab_keys[first]).get_indexer(unit_keys)
         y = np.where(at >= 0, adverse[np.maximum(at, 0)] if len(adverse) else np.nan, np.nan)
         y = np.where((grade >= lo) & (grade <= hi), y, np.nan)
-        if outcome == "grade_3_reading" and last_complete_school_year is not None:
+        if outcome == READING and last_complete_school_year is not None:
             test_year = risk_sets["school_year"].to_numpy() + 3 - grade
             y = np.where(test_year <= last_complete_school_year, y, np.nan)
         out[outcome] = y
@@ -205,7 +205,7 @@ def design_matrix(
     """The flexible basis of the confounders for the rows given (arrays of equal
     length): splines, indicators, capped counts and the ``flags``; columns constant
     over the rows are dropped. School x school year enters the models as group
-    coefficients (``k12ews.ml.logistic``)."""
+    coefficients (``k12ews.ml.effects.logistic``)."""
     blocks: list[np.ndarray] = [spline_basis(conf[c], n_knots) for c in SPLINE_COLUMNS]
     blocks += [_indicators(conf[c], cap) for c, cap in INDICATOR_COLUMNS.items()]
     for c, cap in LINEAR_COLUMNS.items():

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from k12ews.ml import logistic, schemas, typed
+from k12ews.ml import schemas, typed
+from k12ews.ml.effects import logistic
 from k12ews.ml.effects.aipw import fit_cell, outside_treated_support
 from k12ews.ml.effects.balance import BalanceStats, grouped_balance_stats
 from k12ews.ml.effects.design import OUTCOME_GRADES, SPLINE_COLUMNS
@@ -18,8 +19,8 @@ from k12ews.ml.effects.estimates import Estimate, estimate
 from k12ews.ml.effects.settings import EffectSettings
 from k12ews.ml.effects.units import Cell, RiskSetArrays
 from k12ews.ml.effects.words import sentence
+from k12ews.ml.vocabulary import BAND_GRADES
 
-BANDS: dict[str, tuple[int, int]] = {"elementary": (0, 5), "middle": (6, 8), "high": (9, 12)}
 QUARTERS = (1, 2, 3, 4)
 CELL_LEVELS = ("grade_band_quarter", "grade_quarter", "grade_band_all_quarters")
 
@@ -222,7 +223,7 @@ def intervention_effects(
     out: list[dict[str, object]] = []
     # one BLAS thread: the models are many and small, and the machine is shared
     with threadpool_limits(1):
-        for band, (b_lo, b_hi) in BANDS.items():
+        for band, (b_lo, b_hi) in BAND_GRADES.items():
             cells: dict[tuple[str, str, int], Cell] = {}
             for q in QUARTERS:
                 for service in sorted({s for b, qq, s in index if b == band and qq == q}):
@@ -278,7 +279,7 @@ def intervention_effects(
         {
             "service": table["service"],
             "outcome": table["outcome"].map({o: i for i, o in enumerate(OUTCOME_GRADES)}),
-            "band": table["grade_band"].map({b: i for i, b in enumerate(BANDS)}),
+            "band": table["grade_band"].map({b: i for i, b in enumerate(BAND_GRADES)}),
             "quarter": table["start_quarter"].fillna(9),
             "level": table["cell_level"].map({c: i for i, c in enumerate(CELL_LEVELS)}),
             "grade": table["start_grade"].fillna(-1),

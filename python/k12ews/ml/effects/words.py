@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from k12ews.ml.effects.estimates import Estimate
+from k12ews.ml.vocabulary import BAND_PLACES, OUTCOME_COUNTERFACTUAL
 
 QUARTER_WORDS = {
     1: "at the start of the year",
     2: "in the second quarter",
     3: "in the third quarter",
     4: "in the fourth quarter",
-}
-BAND_WORDS = {
-    "elementary": "in elementary school",
-    "middle": "in middle school",
-    "high": "in high school",
-}
-# "<counterfactual share> <would have ...> without it, <observed share> <did ...>"
-OUTCOME_WORDS: dict[str, tuple[str, str]] = {
-    "on_time_graduation": ("would not have graduated on time", "did not"),
-    "next_grade_success": (
-        "would have been held back, dropped out, missed school chronically or failed a "
-        "core course the next year",
-        "did",
-    ),
-    "grade_3_reading": ("would not have read proficiently on the grade-3 state test", "did not"),
 }
 
 
@@ -51,7 +37,7 @@ def _pct(x: float) -> str:
 def grade_words(grade_band: str, start_grade: int | None) -> str:
     if start_grade is not None:
         return "in kindergarten" if start_grade == 0 else f"in grade {start_grade}"
-    return BAND_WORDS.get(grade_band, f"in {grade_band}")
+    return BAND_PLACES.get(grade_band, f"in {grade_band}")
 
 
 def quarter_words(start_quarter: int | None) -> str:
@@ -79,7 +65,10 @@ def sentence(
     )
     if est is None:
         return f"{who}: no estimate ({reason or 'not estimated'})."
-    adverse, happened = OUTCOME_WORDS.get(outcome, (f"would have had the adverse {outcome}", "did"))
+    # "<counterfactual share> <would have ...> without it, <observed share> <did ...>"
+    adverse, happened = OUTCOME_COUNTERFACTUAL.get(
+        outcome, (f"would have had the adverse {outcome}", "did")
+    )
     return (
         f"{who}: {_pct(est.counterfactual_adverse_rate)} {adverse} without it, "
         f"{_pct(est.treated_adverse_rate)} {happened}; 95% interval "

@@ -7,18 +7,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from k12ews.ml import metrics
+from k12ews.ml.risk import metrics
+from k12ews.ml.vocabulary import BANDS, OUTCOME_LABELS
 from k12ews.report.data import ReportData
 from k12ews.report.plots.base import Plot, no_data
 
-BANDS = ("elementary", "middle", "high")
 DECISION_POINT = "eoy"
 BINS = 10
-OUTCOME_LABEL = {
-    "next_grade_success": "next-grade success",
-    "on_time_graduation": "on-time graduation",
-    "grade_3_reading": "grade-3 reading",
-}
 
 
 def curves(data: ReportData) -> pd.DataFrame:
@@ -52,7 +47,7 @@ def draw(data: ReportData) -> Figure:
                 marker="o",
                 ms=3,
                 lw=1.2,
-                label=OUTCOME_LABEL.get(str(outcome), str(outcome)),
+                label=OUTCOME_LABELS.get(str(outcome), str(outcome)),
             )
         top = float(np.nanmax(mine[["mean_predicted", "observed_rate"]].to_numpy()))
         lim = min(1.0, max(0.1, top * 1.1))
@@ -80,7 +75,7 @@ def caption(data: ReportData) -> str:
         f"100. Read: across bands and outcomes the groups sit {weighted:.3f} from the "
         f"diagonal on average (student-weighted); the largest gap is "
         f"{float(gap.max()):.3f}, in the {worst['grade_band']} band's "
-        f"{OUTCOME_LABEL.get(str(worst['outcome']), worst['outcome'])} model, for students "
+        f"{OUTCOME_LABELS.get(str(worst['outcome']), worst['outcome'])} model, for students "
         f"given about {float(worst['mean_predicted']):.0%}."
     )
 
