@@ -302,6 +302,19 @@ def cmd_futures(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="k12ews", description="K-12 early-warning warehouse tools")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    _add_generate_command(sub)
+    _add_realism_command(sub)
+    _add_bench_command(sub)
+    _add_summary_command(sub)
+    _add_export_command(sub)
+    _add_load_command(sub)
+    _add_check_command(sub)
+    _add_report_command(sub)
+    _add_futures_command(sub)
+    return parser
+
+
+def _add_generate_command(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("generate", help="simulate a district into raw and truth schemas")
     _add_generate_args(g)
     g.add_argument(
@@ -311,9 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB file (default $K12EWS_DB or data/k12ews.duckdb)",
     )
     g.set_defaults(func=cmd_generate)
+
+
+def _add_realism_command(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("realism", help="compare a generated district with published rates")
     r.add_argument("--db", type=Path, default=None)
     r.set_defaults(func=cmd_realism)
+
+
+def _add_bench_command(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("bench", help="time the generator: seconds, rows/s per table, peak memory")
     _add_generate_args(b)
     b.add_argument(
@@ -327,9 +346,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="time `k12ews load DIR` against DuckDB reading the same files instead",
     )
     b.set_defaults(func=cmd_bench)
+
+
+def _add_summary_command(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("summary", help="rows per mart, students flagged, where the results are")
     s.add_argument("--db", type=Path, default=None)
     s.set_defaults(func=cmd_summary)
+
+
+def _add_export_command(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser("export", help="write the raw tables as contract files (CSV or Parquet)")
     e.add_argument("dir", type=Path, help="folder to write <table>.<format> files to")
     e.add_argument("--format", choices=["csv", "parquet", "edfi-json"], required=True)
@@ -349,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --messy: tables whose file is not written",
     )
     e.set_defaults(func=cmd_export)
+
+
+def _add_load_command(sub: argparse._SubParsersAction) -> None:
     ld = sub.add_parser("load", help="check a folder of contract files and load them into raw")
     ld.add_argument("dir", type=Path, help="folder with one <table>.csv or .parquet per table")
     ld.add_argument("--db", type=Path, default=None)
@@ -376,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rule_settings(ld)
     ld.set_defaults(func=cmd_load)
+
+
+def _add_check_command(sub: argparse._SubParsersAction) -> None:
     ck = sub.add_parser(
         "check",
         help="readiness report on a folder of contract files, before loading it (writes nothing)",
@@ -389,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rule_settings(ck)
     ck.set_defaults(func=cmd_check)
+
+
+def _add_report_command(sub: argparse._SubParsersAction) -> None:
     rp = sub.add_parser(
         "report", help="self-contained HTML report of a built warehouse (docs/report.md)"
     )
@@ -400,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the page (default target/k12ews_report.html)",
     )
     rp.set_defaults(func=cmd_report)
+
+
+def _add_futures_command(sub: argparse._SubParsersAction) -> None:
     fu = sub.add_parser(
         "futures",
         help="true on-time graduation probabilities by replaying a generated district",
@@ -423,7 +460,6 @@ def build_parser() -> argparse.ArgumentParser:
         "graduation models' out-of-time cohorts in ml.ml_model_registry)",
     )
     fu.set_defaults(func=cmd_futures)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

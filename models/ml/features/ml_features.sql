@@ -15,7 +15,7 @@
 -- data_coverage) is null, never zero; the models drop a feature no training row knows.
 -- Student-group columns (sex, race/ethnicity, free/reduced lunch, English learner, IEP)
 -- are carried for the fairness evaluation; the models use them only when var
--- ml_include_student_characteristics is true (python/k12ews/ml/features.py).
+-- ml_include_student_characteristics is true (python/k12ews/ml/risk/features.py).
 -- Test ml_features_known_by_decision_date checks the rule by rebuilding without the data
 -- dated after a decision date (python/tests/warehouse/test_ml_features.py).
 with
