@@ -6,35 +6,13 @@ direction of imports inside ``k12ews.ml`` is held by test_ml_layout.py."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "k12ews"
+from package_graph import imports, modules
+
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 120
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def _imports(path: Path) -> set[str]:
-    """The k12ews modules a module imports (``from pkg import module`` resolved)."""
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("k12ews"):
-            for alias in node.names:
-                sub = f"{node.module}.{alias.name}"
-                out.add(sub if sub in MODULES else node.module)
-        elif isinstance(node, ast.Import):
-            out |= {a.name for a in node.names if a.name.startswith("k12ews")}
-    return out
-
-
-GRAPH = {name: _imports(path) for name, path in MODULES.items()}
+MODULES = modules()
+GRAPH = {name: imports(path, MODULES) for name, path in MODULES.items()}
 
 
 def test_no_import_cycle() -> None:
