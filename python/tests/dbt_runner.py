@@ -36,6 +36,34 @@ def run_dbt(db: Path, work: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+def start_dbt(project: Path, work: Path, db_name: str, *args: str) -> subprocess.Popen[str]:
+    """``dbt <args>`` of ``project`` in the background on ``work``/``db_name`` (target and
+    logs under ``work``), so several builds run side by side; :func:`wait_dbt` ends one."""
+    env = {**os.environ, "K12EWS_DB": db_name, "DBT_PROFILES_DIR": str(REPO)}
+    return subprocess.Popen(
+        [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_dbt(proc: subprocess.Popen[str]) -> None:
+    out, _ = proc.communicate()
+    assert proc.returncode == 0, out[-4000:]
+
+
 def copy_db(src: Path, dest_dir: Path, name: str) -> Path:
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / name

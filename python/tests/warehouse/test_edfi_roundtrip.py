@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import dbt_executable
+from dbt_runner import start_dbt, wait_dbt
 from mart_diff import differences
 
 from k12ews.edfi.export import export_edfi
@@ -91,32 +89,6 @@ def test_an_ndjson_extract_loads_the_same(small_db: Path, extract: Path, tmp_pat
 # ---------------------------------------------------------------- the marts
 
 
-def _dbt(project: Path, work: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "K12EWS_DB": WAREHOUSE, "DBT_PROFILES_DIR": str(REPO)}
-    return subprocess.Popen(
-        [
-            dbt_executable(),
-            *args,
-            "--project-dir",
-            str(project),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _wait(proc: subprocess.Popen[str]) -> None:
-    out, _ = proc.communicate()
-    assert proc.returncode == 0, out[-4000:]
-
-
 def _renamed_codes(seeds: Path) -> dict[str, str]:
     """Rename the contract's service and subject codes in a project copy's seeds: the
     district's own codes with the same meanings. Return old -> new."""
@@ -169,12 +141,24 @@ def test_marts_of_the_ed_fi_load_and_of_renamed_codes_equal_the_direct_build(
         shutil.copy(db, work[name] / WAREHOUSE)
     _rename_in_data(work["renamed"] / WAREHOUSE, renamed)
     builds = [
-        _dbt(REPO, work["direct"], "build", *MARTS, "--exclude-resource-type", "test"),
-        _dbt(REPO, work["edfi"], "build", *MARTS, "--indirect-selection", "cautious"),
-        _dbt(renamed_project, work["renamed"], "build", *MARTS, "--indirect-selection", "cautious"),
+        start_dbt(
+            REPO, work["direct"], WAREHOUSE, "build", *MARTS, "--exclude-resource-type", "test"
+        ),
+        start_dbt(
+            REPO, work["edfi"], WAREHOUSE, "build", *MARTS, "--indirect-selection", "cautious"
+        ),
+        start_dbt(
+            renamed_project,
+            work["renamed"],
+            WAREHOUSE,
+            "build",
+            *MARTS,
+            "--indirect-selection",
+            "cautious",
+        ),
     ]
     for proc in builds:
-        _wait(proc)
+        wait_dbt(proc)
     direct = work["direct"] / WAREHOUSE
     assert differences(direct, work["edfi"] / WAREHOUSE, ("core", "ews", "int")) == []
     back = {new: old for old, new in renamed.items()}

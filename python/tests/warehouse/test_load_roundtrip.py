@@ -14,14 +14,13 @@ data.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import copy_db, dbt_executable
+from dbt_runner import copy_db, start_dbt, wait_dbt
+from mart_diff import differences
 
 from k12ews import contract, warehouse
 from k12ews.export import export_raw
@@ -40,46 +39,6 @@ MARTS = (
     "--exclude-resource-type",
     "unit_test",
 )
-
-
-def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [
-        (str(r[0]), str(r[1]))
-        for r in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_catalog = current_database() and table_schema in {schemas} "
-            "order by 1, 2"
-        ).fetchall()
-    ]
-
-
-def _differences(a: Path, b: Path, schemas: tuple[str, ...]) -> list[str]:
-    """Each relation's rows that one database has more often than the other (a view is
-    computed once on each side: the rows of both, counted +1 and -1, must cancel)."""
-    con = duckdb.connect()
-    con.execute(f"attach '{a}' as a (read_only)")
-    con.execute(f"attach '{b}' as b (read_only)")
-    con.execute("use a")
-    left = _tables(con, schemas)
-    con.execute("use b")
-    right = _tables(con, schemas)
-    assert left == right, "different tables"
-    assert left, "nothing to compare"
-    out = []
-    for schema, name in left:
-        surplus = con.execute(
-            "select coalesce(sum(n) filter (where n > 0), 0), coalesce(-sum(n) filter "
-            "(where n < 0), 0) from (select * exclude (_side), sum(_side) as n from ("
-            f'select *, 1 as _side from a."{schema}"."{name}" union all '
-            f'select *, -1 as _side from b."{schema}"."{name}") as both_sides '
-            "group by all having sum(_side) <> 0)"
-        ).fetchone()
-        if surplus and (surplus[0] or surplus[1]):
-            out.append(
-                f"{schema}.{name}: {surplus[0]} rows of a not in b, {surplus[1]} of b not in a"
-            )
-    con.close()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +66,7 @@ def test_export_then_load_gives_back_the_raw_tables(
     small_db: Path, loaded: dict[str, Path], fmt: str
 ) -> None:
     db = loaded[fmt]
-    assert _differences(small_db, db, ("raw",)) == []
+    assert differences(small_db, db, ("raw",)) == []
     with warehouse.connect(db, read_only=True) as con:
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
         types = con.execute(
@@ -141,34 +100,7 @@ def test_crlf_line_ends_and_quoted_fields_load_the_same_rows(
     db = tmp_path / "crlf.duckdb"
     result = load_folder(folder, db, project_dir=REPO)
     assert result.rows_rejected == 0
-    assert _differences(small_db, db, ("raw",)) == []
-
-
-def _dbt(work: Path, *args: str) -> subprocess.Popen[str]:
-    """``dbt <args>`` in the background on ``work``/WAREHOUSE (target and logs there)."""
-    env = {**os.environ, "K12EWS_DB": WAREHOUSE, "DBT_PROFILES_DIR": str(REPO)}
-    return subprocess.Popen(
-        [
-            dbt_executable(),
-            *args,
-            "--project-dir",
-            str(REPO),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _wait(proc: subprocess.Popen[str]) -> None:
-    out, _ = proc.communicate()
-    assert proc.returncode == 0, out[-4000:]
+    assert differences(small_db, db, ("raw",)) == []
 
 
 def test_marts_built_from_a_loaded_export_equal_the_direct_build(
@@ -176,7 +108,7 @@ def test_marts_built_from_a_loaded_export_equal_the_direct_build(
 ) -> None:
     # one parse of the project, which both builds start from (dbt reparses only what
     # changed, and nothing does: same project, same profile and database path)
-    _wait(_dbt(tmp_path, "parse"))
+    wait_dbt(start_dbt(REPO, tmp_path, WAREHOUSE, "parse"))
     work = {}
     for name, db in (("direct", small_db), ("loaded", loaded["csv"])):
         work[name] = tmp_path / name
@@ -187,15 +119,19 @@ def test_marts_built_from_a_loaded_export_equal_the_direct_build(
     # loaded database gets the one build with the data tests; the direct one only needs
     # the models to compare with. Side by side.
     builds = [
-        _dbt(work["loaded"], "build", *MARTS, "--indirect-selection", "cautious"),
-        _dbt(work["direct"], "build", *MARTS, "--exclude-resource-type", "test"),
+        start_dbt(
+            REPO, work["loaded"], WAREHOUSE, "build", *MARTS, "--indirect-selection", "cautious"
+        ),
+        start_dbt(
+            REPO, work["direct"], WAREHOUSE, "build", *MARTS, "--exclude-resource-type", "test"
+        ),
     ]
     for proc in builds:
-        _wait(proc)
+        wait_dbt(proc)
     # the Parquet load gives the same raw tables as the CSV load (test above), so the
     # same marts: one build per format would add a minute for nothing
     assert (
-        _differences(work["direct"] / WAREHOUSE, work["loaded"] / WAREHOUSE, COMPARED_SCHEMAS) == []
+        differences(work["direct"] / WAREHOUSE, work["loaded"] / WAREHOUSE, COMPARED_SCHEMAS) == []
     )
 
 
@@ -205,7 +141,7 @@ def test_loading_twice_gives_the_same_state_and_a_failed_load_changes_nothing(
     first = loaded["parquet"]  # the state after one load
     db = copy_db(first, tmp_path / "twice", "twice.duckdb")
     load_folder(exports["parquet"], db, project_dir=REPO)
-    assert _differences(first, db, ("raw", "audit")) == []
+    assert differences(first, db, ("raw", "audit")) == []
 
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -214,7 +150,7 @@ def test_loading_twice_gives_the_same_state_and_a_failed_load_changes_nothing(
     (bad / "courses.csv").write_text("course_code,course_title\n", encoding="utf-8")
     with pytest.raises(LoadError, match="missing_column"):
         load_folder(bad, db, project_dir=REPO)
-    assert _differences(first, db, ("raw", "audit")) == []
+    assert differences(first, db, ("raw", "audit")) == []
 
 
 def test_keyed_hash_ids_replace_every_student_id_consistently(
