@@ -61,78 +61,52 @@ student_columns as (
     group by school_year_students.school_id, school_year_students.school_year
 ),
 
+-- every count of the school-year in one row: its spells, exits and students, and how
+-- many of each carry a value
+counts as (
+    select
+        school_years.*,
+        student_columns.with_birth_date,
+        student_columns.with_sex,
+        student_columns.with_race_ethnicity,
+        student_columns.with_characteristics
+    from school_years
+    inner join student_columns
+        on
+            school_years.school_id = student_columns.school_id
+            and school_years.school_year = student_columns.school_year
+),
+
 -- optional columns: the share of the school-year's students (or spells, or exits)
 -- that carry a value
+{%- set optional_columns = [
+    ('enrollments.entry_type', 'spells', 'spells_with_entry_type',
+        "no entry type on the school''s enrollments this year"),
+    ('enrollments.exit_code', 'exits', 'exits_with_code',
+        "no exit code on the school''s exits this year"),
+    ('students.birth_date', 'students', 'with_birth_date',
+        "no birth dates for the school''s students"),
+    ('students.sex', 'students', 'with_sex',
+        "no sex recorded for the school''s students"),
+    ('students.race_ethnicity', 'students', 'with_race_ethnicity',
+        "no race/ethnicity recorded for the school''s students"),
+    ('student_characteristics', 'students', 'with_characteristics',
+        "no yearly characteristics rows for the school''s students"),
+] %}
 column_counts as (
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'enrollments.entry_type' as source_name,
-        school_years.spells as total,
-        school_years.spells_with_entry_type as found,
-        'no entry type on the school''s enrollments this year' as absent_reason
-    from school_years
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'enrollments.exit_code' as source_name,
-        school_years.exits as total,
-        school_years.exits_with_code as found,
-        'no exit code on the school''s exits this year' as absent_reason
-    from school_years
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.birth_date' as source_name,
-        school_years.students as total,
-        student_columns.with_birth_date as found,
-        'no birth dates for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.sex' as source_name,
-        school_years.students as total,
-        student_columns.with_sex as found,
-        'no sex recorded for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'students.race_ethnicity' as source_name,
-        school_years.students as total,
-        student_columns.with_race_ethnicity as found,
-        'no race/ethnicity recorded for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
-    union all
-    select
-        school_years.school_id,
-        school_years.school_year,
-        'student_characteristics' as source_name,
-        school_years.students as total,
-        student_columns.with_characteristics as found,
-        'no yearly characteristics rows for the school''s students' as absent_reason
-    from school_years
-    inner join student_columns
-        on
-            school_years.school_id = student_columns.school_id
-            and school_years.school_year = student_columns.school_year
+    {%- for source, total, found, reason in optional_columns %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            school_id,
+            school_year,
+            '{{ source }}' as source_name,
+            {{ total }} as total,
+            {{ found }} as found,
+            '{{ reason }}' as absent_reason
+        from counts
+    {%- endfor %}
 ),
 
 final as (
