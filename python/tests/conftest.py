@@ -7,13 +7,15 @@
   the dbt Python models, about 3 minutes), made once per run even with two xdist
   workers, shared read-only by every test that reads the product's marts and ML
   tables; a test that changes it copies it.
+- ``small_built``: the small district after the whole ``dbt build``, made the same way
+  (once per run, shared read-only): the direct build round trips compare with.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -64,11 +66,35 @@ def any_db(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
     con.close()
 
 
+def _built_once(
+    name: str, raw: Callable[[Path], object], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A district built whole with ``dbt build`` once per test run, also under
+    ``pytest -n 2``: the first worker to ask writes its raw tables (``raw(path)``) and
+    builds it in the run's shared temporary folder while holding a lock; the other waits
+    and reuses it. Readers open it read-only; a test that changes it copies it."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    work = root / f"{name}_built"
+    work.mkdir(exist_ok=True)
+    db, done = work / f"{name}.duckdb", work / "built.ok"
+    with (root / f"{name}_built.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                db.unlink(missing_ok=True)
+                raw(db)
+                proc = run_dbt(db, work, "build")
+                assert proc.returncode == 0, proc.stdout[-4000:]
+                done.write_text("built\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return db
+
+
 @pytest.fixture(scope="session")
 def national_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Built once per test run, also under ``pytest -n 2``: the first worker to ask
-    builds it in the run's shared temporary folder while holding a lock; the other
-    waits and reuses it (read-only; tests that change it copy it).
+    """The default district, built whole once per run (``_built_once``).
 
     In the edit loop, ``K12EWS_TEST_NATIONAL_BUILT=path`` reuses a default district
     already built with the current code (``make run`` writes one to data/k12ews.duckdb);
@@ -77,20 +103,16 @@ def national_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if reuse:
         yield Path(reuse)
         return
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    work = root / "national_built"
-    work.mkdir(exist_ok=True)
-    db, done = work / "national.duckdb", work / "built.ok"
-    with (root / "national_built.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not done.exists():
-                db.unlink(missing_ok=True)
-                _write(generate(GenerateConfig(profile="national")), db)
-                proc = run_dbt(db, work, "build")
-                assert proc.returncode == 0, proc.stdout[-4000:]
-                done.write_text("built\n")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    yield db
+    yield _built_once(
+        "national",
+        lambda db: _write(generate(GenerateConfig(profile="national")), db),
+        tmp_path_factory,
+    )
+
+
+@pytest.fixture(scope="session")
+def small_built(small_district: District, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small district (``small_db``'s raw tables), built whole once per run
+    (``_built_once``): the direct build that round trips compare with, and the warehouse
+    that read-only checks (privacy, the stg views, features) read."""
+    return _built_once("small", lambda db: _write(small_district, db), tmp_path_factory)
