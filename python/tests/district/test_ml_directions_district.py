@@ -18,15 +18,15 @@ from k12ews.ml.risk import constraint_cost, features, model_evaluation, scoring
 pytestmark = pytest.mark.slow
 
 MAX_AUC_COST = 0.01
-# Grade-3 reading at q3 and the end of the year: in the generator, excused absences come
-# more from healthier-engaged and better-off families (district.py, excused_logit) and the
-# reading test depends on ability and engagement only, so among students with the same
-# unexcused absence more absence goes with a lower risk; the field's direction forbids
-# the model to read absence that way, and that costs 0.010-0.015 AUC there
-# (docs/explanations.md, "What the constraints cost").
+# Grade-3 reading at the end of the year: in the generator, excused absences come more
+# from healthier-engaged and better-off families (synth/quarters.py, excused_logit) and
+# the reading test depends on ability and engagement only, so among K-2 students with the
+# same unexcused absence more absence goes with a lower risk. The excused share of
+# absences (a model input since 7 December 2026) carries part of that (q3 fell from
+# 0.0102 to 0.0069); the rest the field's direction forbids the model to read, and that
+# costs 0.014-0.015 AUC (docs/explanations.md, "What the constraints cost").
 OVER_BAR = frozenset(
     {
-        "elementary__grade_3_reading__q3__actionable",
         "elementary__grade_3_reading__eoy__actionable",
         "elementary__grade_3_reading__eoy__with_student_characteristics",
     }
@@ -137,13 +137,16 @@ def test_the_constraints_cost_at_most_001_auc_out_of_time(con) -> None:
         .set_index("model_id")
     )
     assert set(ev.index) == set(costs.index)
-    assert (ev["roc_auc"] - costs.loc[ev.index, "unconstrained_test_roc_auc"]).abs().max() < 1e-9
+    # the same figures, to rounding: the registry scores the fit when training and the
+    # evaluation scores it again from skops, and a last-bit difference in a score can order
+    # two near-tied students the other way (3e-7 of AUC measured, one model of 30)
+    assert (ev["roc_auc"] - costs.loc[ev.index, "unconstrained_test_roc_auc"]).abs().max() < 1e-6
     assert (
         ev["model_roc_auc_same_students"] - costs.loc[ev.index, "test_roc_auc"]
-    ).abs().max() < 1e-9
+    ).abs().max() < 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="grade-3 reading, q3 and end of year: see OVER_BAR")
-def test_grade_3_reading_late_in_the_year_within_the_bar_too(con) -> None:
+@pytest.mark.xfail(strict=True, reason="grade-3 reading, end of year: see OVER_BAR")
+def test_grade_3_reading_at_the_end_of_the_year_within_the_bar_too(con) -> None:
     costs = _costs(con)
     assert costs.loc[sorted(OVER_BAR), "cost"].max() <= MAX_AUC_COST

@@ -90,19 +90,7 @@ def test_every_test_student_has_a_true_probability(scored: dict[str, pd.DataFram
         assert (t["labelled_replicas"].fillna(0) >= REPLICAS // 4).mean() > 0.99
 
 
-# Measured 2026-12-07 against 160 futures a student: the middle-school model, held to the
-# agreed directions (docs/explanations.md), runs 0.036 low in its ninth decile (0.236
-# predicted, 0.272 true, 0.263 observed); before the directions its worst decile was the
-# top one, 0.504 vs 0.477. The high-school model is within 0.026 in every decile.
-MIDDLE_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="measured 2026-12-07, 160 futures: middle-school ninth decile 0.236 predicted vs "
-    "0.272 true (-0.036) with the models held to the agreed directions; high school passes "
-    "(docs/risk_models.md)",
-)
-
-
-@pytest.mark.parametrize("band", ["high", pytest.param("middle", marks=MIDDLE_XFAIL)])
+@pytest.mark.parametrize("band", ["high", "middle"])
 def test_scores_agree_with_the_truth_in_every_decile(
     scored: dict[str, pd.DataFrame], band: str
 ) -> None:

@@ -268,3 +268,35 @@ def test_a_model_that_learned_nothing_ranks_nobody():
         x[:2000], y[:2000], x[2000:2500], y[2000:2500], list("abcd"), 0
     )
     assert kept.candidate != train.BASE_RATE
+
+
+def test_the_excused_share_of_absences_is_derived_and_unknown_without_an_absence():
+    full = {name: np.nan for name in features.ACTIONABLE if name not in features.DERIVED}
+    full.update(
+        sex="F",
+        race_ethnicity_reporting_group="white",
+        is_economically_disadvantaged=False,
+        is_english_learner=False,
+        has_iep=False,
+        credits_earned_to_date=np.nan,
+        credits_expected_to_date=np.nan,
+    )
+    rows = pd.DataFrame(
+        [
+            {**full, "absence_rate_to_date": 0.10, "unexcused_absence_rate_to_date": 0.025},
+            {**full, "absence_rate_to_date": 0.0, "unexcused_absence_rate_to_date": 0.0},
+            {**full, "absence_rate_to_date": np.nan, "unexcused_absence_rate_to_date": np.nan},
+        ]
+    )
+    share = features.design_frame(rows)["excused_share_of_absences"].to_numpy()
+    assert share[0] == pytest.approx(0.75)
+    assert np.isnan(share[1]) and np.isnan(share[2])  # no day missed: no share to speak of
+    row = _feature_row(unexcused_absence_rate_to_date=4 / 160)
+    assert sentences.describe("excused_share_of_absences", row) == (
+        "Of the 19 school days missed this year, 15 were excused (79%)"
+    )
+    one = _feature_row(days_absent_to_date=2.0, unexcused_absence_rate_to_date=1 / 160)
+    assert sentences.describe("excused_share_of_absences", one) == (
+        "Of the 2 school days missed this year, 1 was excused (50%)"
+    )
+    assert sentences.describe("excused_share_of_absences", _feature_row(days_absent_to_date=0))

@@ -29,6 +29,7 @@ ACTIONABLE: dict[str, str] = {
     "tardy_rate_to_date": "attendance",
     "latest_quarter_absence_rate": "attendance",
     "prior_year_absence_rate": "attendance",
+    "excused_share_of_absences": "attendance",
     "core_failures_to_date": "grades",
     "math_failures_to_date": "grades",
     "ela_failures_to_date": "grades",
@@ -53,6 +54,9 @@ ACTIONABLE: dict[str, str] = {
     "highest_mtss_tier_this_year_to_date": "services",
     "service_spells_before_this_year": "services",
 }
+
+# Model inputs computed here from other columns of ml_features (design_frame), not read.
+DERIVED = ("excused_share_of_absences", "credits_behind_to_date")
 
 # State test performance levels (seed xwalk_performance_levels: 1-4) and the value a
 # missing result takes in the models (the scale's middle; see design_frame).
@@ -145,7 +149,7 @@ def design_frame(features: pd.DataFrame, stand_ins: bool = True) -> pd.DataFrame
     f = features
     out = pd.DataFrame(index=f.index)
     for name in ACTIONABLE:
-        if name == "credits_behind_to_date":
+        if name in DERIVED:
             continue
         col = f[name]
         if col.dtype == bool or str(col.dtype) == "boolean":
@@ -157,6 +161,11 @@ def design_frame(features: pd.DataFrame, stand_ins: bool = True) -> pd.DataFrame
         # without testing (spring 2020) has none. The middle of the four levels stands in,
         # and state_tests_missed_this_year carries the risk of a test missed while enrolled.
         out[name] = out[name].fillna(MISSING_TEST_LEVEL)
+    # Of the days missed so far, the share excused: why a student misses school, beside
+    # how much (Gottfried 2009); unknown when no day was missed or none is on record.
+    absent = out["absence_rate_to_date"]
+    share = (absent - out["unexcused_absence_rate_to_date"]) / absent
+    out["excused_share_of_absences"] = share.where(absent > 0).clip(0, 1)
     earned = pd.to_numeric(f["credits_earned_to_date"], errors="coerce").astype(float)
     expected = pd.to_numeric(f["credits_expected_to_date"], errors="coerce").astype(float)
     out["credits_behind_to_date"] = (expected - earned).clip(lower=0)

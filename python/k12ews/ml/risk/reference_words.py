@@ -44,6 +44,8 @@ def _text(feature: str, v: float) -> str:
     }
     if feature in rates:
         return rates[feature].format(_pct(v))
+    if feature == "excused_share_of_absences":
+        return f"had {_pct(v)} of the days missed so far excused"
     counts = {
         "core_failures_to_date": ("has {} so far", "failing core mark"),
         "math_failures_to_date": ("has {} so far", "failing math mark"),
@@ -100,6 +102,7 @@ _NONE: dict[str, str] = {
     "gpa_to_date": "has no letter grades yet at this point",
     "prior_year_gpa": "has no letter-grade GPA from last year",
     "prior_year_absence_rate": "has no attendance record from last year",
+    "excused_share_of_absences": "has missed no school days so far",
     "prior_year_core_failures": "has no core marks from last year",
     "latest_reading_level": "has no state reading test result yet",
     "latest_math_level": "has no state math test result yet",

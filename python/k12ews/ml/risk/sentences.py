@@ -71,6 +71,20 @@ def _unexcused(row: Row) -> str:
     return f"Missed {missed} school days this year without an excuse ({rate:.0%})"
 
 
+def _excused_share(row: Row) -> str:
+    absent = _num(row, "days_absent_to_date")
+    rate = _num(row, "unexcused_absence_rate_to_date")
+    days = _num(row, "days_enrolled_to_date")
+    if not absent or rate is None or not days:
+        return "No school days missed so far this year"
+    excused = round(max(absent - rate * days, 0.0), 1)
+    verb = "was" if excused == 1 else "were"
+    return (
+        f"Of the {_days(absent)} school days missed this year, {_days(excused)} {verb} "
+        f"excused ({excused / absent:.0%})"
+    )
+
+
 def _tardy(row: Row) -> str:
     rate = _num(row, "tardy_rate_to_date")
     days = _num(row, "days_enrolled_to_date")
@@ -304,6 +318,7 @@ DESCRIBERS: dict[str, Callable[[Row], str]] = {
     "tardy_rate_to_date": _tardy,
     "latest_quarter_absence_rate": _latest_quarter,
     "prior_year_absence_rate": _prior_absence,
+    "excused_share_of_absences": _excused_share,
     "core_failures_to_date": _core_failures,
     "math_failures_to_date": _subject_failures("math", "math_failures_to_date"),
     "ela_failures_to_date": _subject_failures("English", "ela_failures_to_date"),
