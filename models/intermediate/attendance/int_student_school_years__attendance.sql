@@ -3,7 +3,7 @@
 -- own days only. Spells with no counted instructional day (entered after the school's
 -- attendance-complete date, or on the as-of date before any school day) have a row with
 -- zero days enrolled and null rates. The counts per grading quarter are summed over a
--- student's schools in int_student_year_attendance.
+-- student's schools in int_student_years__attendance.
 -- A table: it is small and read by several marts; as a view each read would redo the
 -- daily join.
 {{ config(materialized='table') }}
@@ -15,7 +15,7 @@ spells as (
 ),
 
 daily_attendance as (
-    select * from {{ ref('int_student_daily_attendance') }}
+    select * from {{ ref('int_student_school_days__attendance') }}
 ),
 
 school_enrollments as (

@@ -2,7 +2,7 @@
 -- student-year of the spine int_student_years. Counts are summed over all the schools
 -- the student attended that year, so a student who changes schools has one year-long
 -- rate (it does not restart at the new school); each school's own days are in
--- int_student_school_year_attendance. A student-year with no counted day has zero days
+-- int_student_school_years__attendance. A student-year with no counted day has zero days
 -- enrolled, null rates and is not rated for chronic absence. Where attendance is
 -- unknown (no calendar or no attendance records at one of the student's schools that
 -- year: int_student_years__data_coverage) every count, rate and flag is null, never
@@ -24,7 +24,7 @@ student_years as (
 ),
 
 school_year_attendance as (
-    select * from {{ ref('int_student_school_year_attendance') }}
+    select * from {{ ref('int_student_school_years__attendance') }}
 ),
 
 coverage as (

@@ -1,8 +1,8 @@
 -- Grain: one row per student per school per instructional date while enrolled
 -- (student_id, school_id, calendar_date), counted only up to the school's
 -- attendance_complete_through_date. No attendance event on such a day means present.
--- A day with several events counts the one int_attendance_events__daily keeps (doc block
--- attendance_daily_precedence). An absence counts as the share of the day missed
+-- A day with several events counts the one int_student_school_days__attendance_events
+-- keeps (doc block attendance_daily_precedence). An absence counts as the share of the day missed
 -- (event_duration, else the code's default: a whole day for an absence): a half-day
 -- absence is 0.5 day absent and 0.5 day attended, and the day still counts as present
 -- (is_present: attended at least part of the day).
@@ -26,7 +26,7 @@ calendar_bounds as (
 ),
 
 attendance_events as (
-    select * from {{ ref('int_attendance_events__daily') }}
+    select * from {{ ref('int_student_school_days__attendance_events') }}
 ),
 
 -- Each spell's days are counted from the later of its entry and the school's first

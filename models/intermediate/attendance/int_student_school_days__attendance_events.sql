@@ -7,7 +7,7 @@
 -- each event that is not kept (audit.raw_adjustments, rule attendance_daily_precedence).
 -- Only events up to the as-of date: nothing later is known at it.
 -- A table, not a view: PostgreSQL's planner cannot size a windowed view and joined it
--- to the enrolled days of int_student_daily_attendance by nested loop (over 18 minutes
+-- to the enrolled days of int_student_school_days__attendance by nested loop (over 18 minutes
 -- on the engines test's district; under a second against this table, analyzed).
 {{ config(materialized='table') }}
 
@@ -18,7 +18,7 @@ attendance_events as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 known_events as (
