@@ -3,7 +3,7 @@
 -- Why it matters: BI users read both; two answers to "who is chronically absent" would
 -- undermine every report built on them.
 -- How to fix: both must read var chronic_absence_definition through the same seed row;
--- check int_student_year_attendance and the definitions seed.
+-- check int_student_years__attendance and the definitions seed.
 with
 
 by_definition as (

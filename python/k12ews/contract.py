@@ -398,7 +398,7 @@ TABLES: tuple[Table, ...] = (
                 "behavior_category",
                 "VARCHAR",
                 "Behaviour code.",
-                codes="xwalk_behavior_categories",
+                codes="xwalk_behaviour_categories",
             ),
             Column(
                 "action",

@@ -49,7 +49,7 @@ CROSSWALK_CODE_COLUMNS: dict[str, str] = {
     "xwalk_attendance_events": "event_type",
     "xwalk_letter_grades": "letter_grade",
     "xwalk_subjects": "subject",
-    "xwalk_behavior_categories": "behavior_category",
+    "xwalk_behaviour_categories": "behaviour_category",
     "xwalk_discipline_actions": "action",
     "xwalk_services": "service",
     "xwalk_performance_levels": "performance_level",

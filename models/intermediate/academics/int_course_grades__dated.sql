@@ -23,7 +23,7 @@ calendar_bounds as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 quarter_ends as (

@@ -39,7 +39,7 @@ coverage as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 regular_term_totals as (

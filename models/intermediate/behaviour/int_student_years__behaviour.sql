@@ -27,7 +27,7 @@ calendar_days as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 known as (
@@ -37,7 +37,7 @@ known as (
         discipline_incidents.incident_id,
         discipline_incidents.incident_date,
         calendar_days.grading_quarter,
-        discipline_incidents.behavior_severity,
+        discipline_incidents.behaviour_severity,
         coalesce(discipline_incidents.is_suspension, false) as is_suspension,
         coalesce(discipline_incidents.is_in_school_suspension, false)
             as is_in_school_suspension,
@@ -67,7 +67,7 @@ counted as (
         sum(days_removed) as days_removed,
         sum(case when is_out_of_school_suspension then days_removed else 0 end)
             as out_of_school_suspension_days,
-        max(behavior_severity) as highest_behavior_severity,
+        max(behaviour_severity) as highest_behaviour_severity,
         max(incident_date) as latest_incident_date,
         count(case when grading_quarter = 1 then 1 end) as incidents_quarter_1,
         count(case when grading_quarter = 2 then 1 end) as incidents_quarter_2,
@@ -107,7 +107,7 @@ final as (
         ] %}
             {{ if_known('coverage.behaviour_data_status', expression) }} as {{ column }},
         {%- endfor %}
-        counted.highest_behavior_severity,
+        counted.highest_behaviour_severity,
         counted.latest_incident_date,
         coverage.behaviour_data_status
     from student_years

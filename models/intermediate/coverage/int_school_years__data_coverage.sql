@@ -37,7 +37,7 @@ as_of as (
     select
         as_of_date,
         {{ school_year_of('as_of_date') }} as as_of_school_year
-    from {{ ref('int_as_of_date') }}
+    from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 school_years as (

@@ -17,7 +17,7 @@ student_years as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 known as (
@@ -36,8 +36,8 @@ described as (
         known.incident_date,
         calendar_days.grading_quarter,
         student_years.grade_level,
-        known.behavior_category,
-        known.behavior_severity,
+        known.behaviour_category,
+        known.behaviour_severity,
         known.discipline_action,
         known.is_suspension,
         known.is_in_school_suspension,

@@ -42,7 +42,7 @@ parent_contacts as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 calendar_bounds as (

@@ -1,14 +1,14 @@
 -- Grain: one row per student per school per instructional date while enrolled
 -- (student_id, school_id, calendar_date), up to the school's attendance-complete date.
--- The public daily attendance fact. Rules: int_student_daily_attendance and the doc
--- block attendance_daily_rules. A view over int_student_daily_attendance (see its
+-- The public daily attendance fact. Rules: int_student_school_days__attendance and the doc
+-- block attendance_daily_rules. A view over int_student_school_days__attendance (see its
 -- materialization var); BI tools read it like a table.
 {{ config(materialized='view') }}
 
 with
 
 daily_attendance as (
-    select * from {{ ref('int_student_daily_attendance') }}
+    select * from {{ ref('int_student_school_days__attendance') }}
 ),
 
 final as (

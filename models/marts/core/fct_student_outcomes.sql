@@ -34,7 +34,7 @@ assessments as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 coverage as (
@@ -312,7 +312,7 @@ next_year_attendance as (
         student_id,
         school_year - 1 as school_year,
         is_chronically_absent
-    from {{ ref('int_student_year_attendance') }}
+    from {{ ref('int_student_years__attendance') }}
 ),
 
 next_year_courses as (

@@ -2,12 +2,12 @@
 -- (student_id, school_year, definition_id): every definition of seed
 -- ews_chronic_absence_definitions applied to the student's whole year across schools.
 -- The row of var('chronic_absence_definition') is the default (is_default_definition)
--- and agrees with int_student_year_attendance.is_chronically_absent. Rules: doc block
+-- and agrees with int_student_years__attendance.is_chronically_absent. Rules: doc block
 -- attendance_chronic_absence_definitions.
 with
 
 student_year_attendance as (
-    select * from {{ ref('int_student_year_attendance') }}
+    select * from {{ ref('int_student_years__attendance') }}
 ),
 
 chronic_absence_definitions as (

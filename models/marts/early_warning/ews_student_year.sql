@@ -13,7 +13,7 @@ student_years as (
 ),
 
 as_of as (
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
 students as (
@@ -25,7 +25,7 @@ characteristics as (
 ),
 
 attendance as (
-    select * from {{ ref('int_student_year_attendance') }}
+    select * from {{ ref('int_student_years__attendance') }}
 ),
 
 course_performance as (

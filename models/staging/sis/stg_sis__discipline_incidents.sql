@@ -4,8 +4,8 @@ source_discipline_incidents as (
     select * from {{ source('sis', 'discipline_incidents') }}
 ),
 
-xwalk_behavior_categories as (
-    select * from {{ ref('xwalk_behavior_categories') }}
+xwalk_behaviour_categories as (
+    select * from {{ ref('xwalk_behaviour_categories') }}
 ),
 
 xwalk_discipline_actions as (
@@ -19,7 +19,7 @@ renamed as (
         cast(school_id as {{ dbt.type_int() }}) as school_id,
         cast(school_year as {{ dbt.type_int() }}) as school_year,
         cast(incident_date as date) as incident_date,
-        cast(behavior_category as {{ dbt.type_string() }}) as behavior_category,
+        cast(behavior_category as {{ dbt.type_string() }}) as behaviour_category,
         cast(action as {{ dbt.type_string() }}) as discipline_action,
         cast(days_removed as {{ type_double() }}) as days_removed
     from source_discipline_incidents
@@ -32,8 +32,8 @@ categorised as (
         renamed.school_id,
         renamed.school_year,
         renamed.incident_date,
-        renamed.behavior_category,
-        xwalk_behavior_categories.severity as behavior_severity,
+        renamed.behaviour_category,
+        xwalk_behaviour_categories.severity as behaviour_severity,
         renamed.discipline_action,
         xwalk_discipline_actions.is_suspension,
         xwalk_discipline_actions.is_in_school_suspension,
@@ -42,8 +42,8 @@ categorised as (
         xwalk_discipline_actions.removes_from_class as is_removal_from_class,
         renamed.days_removed
     from renamed
-    left join xwalk_behavior_categories
-        on renamed.behavior_category = xwalk_behavior_categories.behavior_category
+    left join xwalk_behaviour_categories
+        on renamed.behaviour_category = xwalk_behaviour_categories.behaviour_category
     left join xwalk_discipline_actions
         on renamed.discipline_action = xwalk_discipline_actions.action
 ),

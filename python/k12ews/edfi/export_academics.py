@@ -121,7 +121,7 @@ def discipline(rows: Rows, out: Out) -> None:
     """An incident per incident, the student's behaviour association, and an action."""
     seen: set[tuple[str, int]] = set()
     for r in rows:
-        behavior = local("Behavior", r["behavior_category"])
+        behaviour = local("Behavior", r["behavior_category"])
         if (r["incident_id"], r["school_id"]) not in seen:
             seen.add((r["incident_id"], r["school_id"]))
             out.setdefault("disciplineIncidents", []).append(
@@ -129,13 +129,13 @@ def discipline(rows: Rows, out: Out) -> None:
                     "incidentIdentifier": r["incident_id"],
                     "schoolReference": {"schoolId": r["school_id"]},
                     "incidentDate": iso(r["incident_date"]),
-                    "behaviors": [{"behaviorDescriptor": behavior}],
+                    "behaviors": [{"behaviorDescriptor": behaviour}],
                 }
             )
         incident = {"incidentIdentifier": r["incident_id"], "schoolId": r["school_id"]}
         out.setdefault("studentDisciplineIncidentBehaviorAssociations", []).append(
             {
-                "behaviorDescriptor": behavior,
+                "behaviorDescriptor": behaviour,
                 "disciplineIncidentReference": incident,
                 "studentReference": {"studentUniqueId": r["student_id"]},
             }
@@ -155,7 +155,7 @@ def discipline(rows: Rows, out: Out) -> None:
                         {
                             "studentDisciplineIncidentBehaviorAssociationReference": {
                                 **incident,
-                                "behaviorDescriptor": behavior,
+                                "behaviorDescriptor": behaviour,
                                 "studentUniqueId": r["student_id"],
                             }
                         }

@@ -10,7 +10,7 @@ agree:
 - ``attendance_daily_precedence``: of several attendance events of one student at one
   school on one date (Ed-Fi keys an event by its category), every event loads as sent
   and each one that does not stand for its day is recorded, with the one that does, by
-  the precedence ``int_attendance_events__daily`` applies (doc block
+  the precedence ``int_student_school_days__attendance_events`` applies (doc block
   attendance_daily_precedence, seed ``xwalk_attendance_events``).
 """
 
@@ -53,7 +53,7 @@ def write_meaning_tables(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> Non
     )
 
 
-# The order the warehouse keeps one event a day in (int_attendance_events__daily).
+# The order the warehouse keeps one event a day in (int_student_school_days__attendance_events).
 DAILY_ORDER = (
     "coalesce(is_absence, false) DESC, "
     "CASE WHEN is_absence THEN duration END DESC NULLS LAST, "

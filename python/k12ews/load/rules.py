@@ -94,7 +94,7 @@ ADJUSTMENTS: dict[str, str] = {
     "failing mark earns none; the credits sent are recorded.",
     "attendance_daily_precedence": "Several attendance events of a student at a school on "
     "one date (Ed-Fi keys an event by its category): all load as sent, and the warehouse "
-    "keeps one for the day (int_attendance_events__daily: an absence first, a longer "
+    "keeps one for the day (int_student_school_days__attendance_events: an absence first, a longer "
     "absence first, then the code's daily_precedence in seed xwalk_attendance_events, then "
     "the code); each other event is recorded here with the one that stands for the day.",
 }

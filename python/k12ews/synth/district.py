@@ -246,7 +246,7 @@ class Simulation(RosterPhases, QuarterPhases, YearEndPhases):
             + 0.5 * homeless
             + 0.7 * trend
             + 0.55 * has_iep
-            + 0.8 * pop["behavior_re"][ri]
+            + 0.8 * pop["behaviour_re"][ri]
             + 0.3 * pop["is_male"][ri]
             + 0.9 * is_el
             + 1.0 * pop["extra_years"][ri]

@@ -7,7 +7,7 @@ Latent traits per student (standard-normal scale unless said):
 - ``poverty``: family poverty, shifted by neighbourhood (school zone) and by race
   group (a structural gap, not a trait of the child); drives lunch eligibility,
   homelessness, internet access and part of attendance
-- ``absence_re``/``behavior_re``: persistent personal tendencies
+- ``absence_re``/``behaviour_re``: persistent personal tendencies
 - ``health``: a chronic health condition (more excused absences)
 """
 
@@ -136,7 +136,7 @@ def draw_traits(
         "math_dev": rng.normal(0, 0.55, n) - 0.1 * el,
         "engagement": engagement,
         "absence_re": rng.normal(0, profile.absence_student_sd, n),
-        "behavior_re": rng.normal(0, 0.7, n),
+        "behaviour_re": rng.normal(0, 0.7, n),
         "health": rng.random(n) < 0.06,
         "disability": disability,
         "iep_grade": rng.choice(np.arange(6), size=n, p=[0.33, 0.2, 0.16, 0.14, 0.1, 0.07]).astype(

@@ -207,7 +207,7 @@ class QuarterPhases:
             + behaviour.BAND_RATE[band]
             + 0.45 * pop["is_male"][ri]
             + p.incident_engagement_slope * eng
-            + 0.7 * pop["behavior_re"][ri]
+            + 0.7 * pop["behaviour_re"][ri]
             + 0.3 * pov_c
             + p.referral_bias_black * is_black
             + self.school_disc[final_school]

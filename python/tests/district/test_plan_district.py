@@ -15,7 +15,7 @@ import pandas as pd
 
 from k12ews.ml.plan import plan, targeting, usual_care
 
-# the defaults of the plan's vars (models/marts/actions/_actions__plan.yml)
+# the defaults of the plan's vars (models/marts/actions/ews_intervention_plan.yml)
 STUDENTS_PER_COUNSELLOR, CASELOAD, MIN_ABSENCE = 250, 20, 0.08
 
 

@@ -27,7 +27,7 @@ FIXTURE = REPO / "python" / "k12ews" / "edfi" / "standard" / "ds_descriptors.csv
 SEEDS: dict[str, tuple[str, str]] = {
     "AcademicSubjectDescriptor": ("xwalk_subjects", "subject"),
     "AttendanceEventCategoryDescriptor": ("xwalk_attendance_events", "event_type"),
-    "BehaviorDescriptor": ("xwalk_behavior_categories", "behavior_category"),
+    "BehaviorDescriptor": ("xwalk_behaviour_categories", "behaviour_category"),
     "CalendarEventDescriptor": ("xwalk_calendar_events", "calendar_event"),
     "DisciplineDescriptor": ("xwalk_discipline_actions", "action"),
     "EntryTypeDescriptor": ("xwalk_entry_types", "code"),

@@ -1,6 +1,6 @@
 """Attendance indicators agree with an independent recomputation from the raw tables.
 
-`int_student_year_attendance` is built with dbt on a small generated district; days
+`int_student_years__attendance` is built with dbt on a small generated district; days
 enrolled, days absent and the chronic absence flag (default definition) are then
 recomputed here with pandas straight from ``raw.enrollments``, ``raw.calendar_days``
 and ``raw.attendance_events`` (no dbt model is read for them) and compared row for row.
@@ -46,7 +46,7 @@ def _dbt_build_attendance(db: Path, tmp_path: Path) -> None:
         tmp_path,
         "build",
         "--select",
-        "+int_student_year_attendance",
+        "+int_student_years__attendance",
         "--indirect-selection",
         "cautious",
     )
@@ -123,7 +123,7 @@ def _read_raw(db: Path) -> dict[str, pd.DataFrame]:
             "warehouse": con.execute(
                 "select student_id, school_year, days_enrolled, days_absent, "
                 "is_chronically_absent, schools_with_counted_days "
-                "from int.int_student_year_attendance"
+                "from int.int_student_years__attendance"
             ).df(),
         }
     finally:

@@ -5,7 +5,7 @@ An independent pandas implementation of the rules in
 (``raw.course_grades``, ``raw.courses``, ``raw.calendar_days``, and ``raw.enrollments`` for
 the student-year spine and grade levels), must agree row for row with
 ``int_student_years__course_performance`` built by dbt on a generated district. Only the
-as-of date is taken from the warehouse (``int_as_of_date``): it is an input here, not the
+as-of date is taken from the warehouse (``int_warehouse__as_of_date``): it is an input here, not the
 rule under test. The thresholds are read from the vars in ``dbt_project.yml``.
 
 Rules recomputed:
@@ -85,7 +85,9 @@ def _spine(enrollments: pd.DataFrame, calendar: pd.DataFrame, as_of: pd.Timestam
 
 
 def _recompute(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    as_of = pd.Timestamp(con.execute("select as_of_date from int.int_as_of_date").fetchone()[0])
+    as_of = pd.Timestamp(
+        con.execute("select as_of_date from int.int_warehouse__as_of_date").fetchone()[0]
+    )
     grades = con.execute("select * from raw.course_grades").df()
     courses = con.execute("select course_code, is_core from raw.courses").df()
     calendar = con.execute("select * from raw.calendar_days").df()

@@ -60,7 +60,7 @@ def test_school_data_freshness_names_the_lagging_school(built: tuple[Path, Path]
         )
         district = con.execute(
             "select max(event_date) from raw.attendance_events "
-            "where event_date <= (select as_of_date from int.int_as_of_date)"
+            "where event_date <= (select as_of_date from int.int_warehouse__as_of_date)"
         ).fetchone()
         n_schools = con.execute("select count(*) from raw.schools").fetchone()
         n_rows = con.execute("select count(*) from core.fct_school_data_freshness").fetchone()

@@ -157,7 +157,7 @@ def test_finding_02_a_doubly_sent_attendance_day_counts_once(
 ) -> None:
     db, facts = messy
     sql = (
-        "select days_absent, days_enrolled from int.int_student_school_year_attendance "
+        "select days_absent, days_enrolled from int.int_student_school_years__attendance "
         f"where student_id = '{facts['doubled_student']}' and school_year = 2022 "
         f"and school_id = {facts['doubled_school']}"
     )
@@ -172,7 +172,7 @@ def test_finding_03_exit_dates_never_move_the_as_of_date(
 ) -> None:
     db, facts = messy
     assert facts["prefilled"] > 500  # every current spell was sent with a June exit
-    as_of = "select as_of_date from int.int_as_of_date"
+    as_of = "select as_of_date from int.int_warehouse__as_of_date"
     assert q(db, as_of) == q(clean, as_of) == [(AS_OF,)]
     # every year's chronic absence stands as in the clean build, except the two
     # school-years whose attendance the messy export cut (finding 4)

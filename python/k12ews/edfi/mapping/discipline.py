@@ -2,7 +2,7 @@
 and DisciplineActions, one contract row per incident and student.
 
 The behaviour is the student's association's BehaviorDescriptor (the most severe of
-several, seed xwalk_behavior_categories); the action is the DisciplineDescriptor of the
+several, seed xwalk_behaviour_categories); the action is the DisciplineDescriptor of the
 DisciplineActions that name the student's association (the most serious of several:
 an expulsion, then an out-of-school suspension, an in-school suspension, a removal from
 class, anything else, by seed xwalk_discipline_actions); the days removed the sum of
@@ -25,7 +25,7 @@ from k12ews.edfi.records import (
 
 
 def _severity(m: Mapping, code: str | None) -> int:
-    row = m.codes.meaning("xwalk_behavior_categories", code)
+    row = m.codes.meaning("xwalk_behaviour_categories", code)
     return int(row["severity"]) if row and row["severity"] else 0
 
 
@@ -90,11 +90,11 @@ def map_discipline(m: Mapping) -> None:
         inc = ref(d, "disciplineIncidentReference")
         key = (str(inc.get("incidentIdentifier")), str(inc.get("schoolId")), str(student_of(r)))
         identifiers.setdefault(key[0], set()).add(key[1])
-        behavior = m.codes.resolve("xwalk_behavior_categories", descriptor(d, "behavior"))
+        behaviour = m.codes.resolve("xwalk_behaviour_categories", descriptor(d, "behavior"))
         row = rows.get(key)
         if row is not None:
-            if _severity(m, behavior) > _severity(m, row["behavior_category"]):  # type: ignore[arg-type]
-                row["behavior_category"] = behavior
+            if _severity(m, behaviour) > _severity(m, row["behavior_category"]):  # type: ignore[arg-type]
+                row["behavior_category"] = behaviour
             continue
         incident = incidents.get(key[:2])
         day = date(incident.data.get("incidentDate")) if incident else None
@@ -111,7 +111,7 @@ def map_discipline(m: Mapping) -> None:
             "school_id": key[1],
             "school_year": school_year_of(day),
             "incident_date": day,
-            "behavior_category": behavior,
+            "behavior_category": behaviour,
             "action": max(disciplines, key=lambda c: _seriousness(m, c)) if disciplines else None,
             "days_removed": _days_removed(lengths),
         }

@@ -1,7 +1,7 @@
 """Intervention effects by timing: what starting a service in a given grade and quarter
 did to the outcome, adjusted for who the school gives services to.
 
-The estimand (docs/interventions.md, models/ml/effects/_ml__effects.yml):
+The estimand (docs/interventions.md, models/ml/effects/ml_intervention_effects.yml):
 
 - **Unit**: student x school year x service x start quarter, in the service's risk set
   (``ml_service_risk_sets``): enrolled on the quarter's first day, in the district at the

@@ -1,5 +1,5 @@
 """What the dbt vars decide for the intervention effects
-(models/ml/effects/_ml__effects.yml, ``EffectSettings.from_json``)."""
+(models/ml/effects/ml_intervention_effects.yml, ``EffectSettings.from_json``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EffectSettings:
-    """What the dbt vars decide (models/ml/effects/_ml__effects.yml)."""
+    """What the dbt vars decide (models/ml/effects/ml_intervention_effects.yml)."""
 
     min_treated: int = 30
     min_controls: int = 30

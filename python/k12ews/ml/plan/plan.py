@@ -63,7 +63,7 @@ GIFTED_DOMAIN = "enrichment"
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """What the dbt vars decide (models/marts/actions/_actions__plan.yml)."""
+    """What the dbt vars decide (models/marts/actions/ews_intervention_plan.yml)."""
 
     students_per_counsellor: int = 250
     caseload_per_counsellor_per_term: int = 20

@@ -39,7 +39,7 @@ DEFAULT_TIERS: dict[str, dict[str, float]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    """What the dbt vars decide (dbt_project.yml, models/ml/_ml__models.yml)."""
+    """What the dbt vars decide (dbt_project.yml, models/ml/models/<model>.yml)."""
 
     seed: int = 20240901
     include_student_characteristics: bool = False

@@ -49,7 +49,7 @@ HIGH_TIER = "model: High tier"
 
 @dataclass(frozen=True)
 class LeadTimeSettings:
-    """What the dbt vars decide (models/ml/timing/_ml__timing.yml)."""
+    """What the dbt vars decide (models/ml/timing/ml_lead_time.yml and its statement's)."""
 
     risk_thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
     min_precision: float = 0.5
