@@ -4,10 +4,11 @@
 ``python -m k12ews.checksums DB --compare before.tsv``: one line per table (schema,
 table, rows, checksum), and on compare the tables that differ, appear or disappear.
 
-Two things differ between two builds of the same code and are left out: the time a run
-started (``run_started_at``), and the skops bytes of a registered model, which are
-compared through :func:`k12ews.ml.risk.registry.canonical_content` instead (a skops file
-names its members by object ids and stamps them with the time of saving).
+Three things differ between two builds of the same code and are left out: the time a
+run started and its id (``run_started_at``, ``dbt_invocation_id``), and the skops bytes
+of a registered model, which are compared through
+:func:`k12ews.ml.risk.registry.canonical_content` instead (a skops file names its members
+by object ids and stamps them with the time of saving).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import duckdb
 from k12ews.ml.risk.registry import canonical_content
 
 SCHEMAS = ("stg", "int", "core", "ews", "ml", "validation")
-VOLATILE_COLUMNS = frozenset({"run_started_at"})
+VOLATILE_COLUMNS = frozenset({"run_started_at", "dbt_invocation_id"})
 
 
 def _model_bytes_digest(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:

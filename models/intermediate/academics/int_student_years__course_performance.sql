@@ -8,7 +8,8 @@
 -- Chicago flag outside a first 9th-grade year, GPA without letter marks). Where course
 -- marks are absent for the student-year (int_student_years__data_coverage) every measure
 -- is null, never 0 credits or no failures; cumulative credits are unknown from the first
--- high-school year without marks on.
+-- high-school year without marks on. The year's term totals and its final subject marks
+-- come from int_student_years__term_totals and int_student_years__final_subject_marks.
 -- A table: several marts and tests read it, so it is computed once per build.
 {{ config(materialized='table') }}
 
@@ -18,16 +19,12 @@ student_years as (
     select * from {{ ref('int_student_years') }}
 ),
 
-student_terms as (
-    select * from {{ ref('int_student_terms__course_performance') }}
+term_totals as (
+    select * from {{ ref('int_student_years__term_totals') }}
 ),
 
-course_grades as (
-    select * from {{ ref('int_course_grades__dated') }}
-),
-
-courses as (
-    select * from {{ ref('stg_sis__courses') }}
+final_subject_marks as (
+    select * from {{ ref('int_student_years__final_subject_marks') }}
 ),
 
 calendar_bounds as (
@@ -40,108 +37,6 @@ coverage as (
 
 as_of as (
     select * from {{ ref('int_warehouse__as_of_date') }}
-),
-
-regular_term_totals as (
-    select
-        student_id,
-        school_year,
-        count(*) as terms_graded,
-        count(case when term_type = 'semester' then 1 end) as semesters_graded,
-        cast(sum(core_courses_graded) as {{ dbt.type_int() }}) as core_courses_graded,
-        cast(sum(core_failures) as {{ dbt.type_int() }}) as core_failures,
-        cast(sum(case when term_type = 'semester' then core_failures end) as {{ dbt.type_int() }})
-            as core_semester_failures,
-        cast(sum(courses_in_gpa) as {{ dbt.type_int() }}) as courses_in_gpa,
-        sum(total_grade_points) as total_grade_points
-    from student_terms
-    where is_regular_term
-    group by student_id, school_year
-),
-
-credit_totals as (
-    select
-        student_id,
-        school_year,
-        sum(credits_attempted) as credits_attempted,
-        sum(credits_earned) as credits_earned,
-        sum(case when not is_regular_term then credits_earned else 0 end)
-            as summer_credits_earned,
-        max(case when not is_regular_term then 1 else 0 end) = 1 as has_summer_term
-    from student_terms
-    group by student_id, school_year
-),
-
-ranked_terms as (
-    select
-        student_id,
-        school_year,
-        term,
-        term_end_date,
-        core_courses_graded,
-        core_failures,
-        row_number() over (
-            partition by student_id, school_year
-            order by term_end_date desc, term desc
-        ) as term_recency
-    from student_terms
-    where is_regular_term
-),
-
-latest_terms as (
-    select
-        student_id,
-        school_year,
-        term as latest_term,
-        term_end_date as latest_term_end_date,
-        case when core_courses_graded > 0 then core_failures end as latest_term_core_failures
-    from ranked_terms
-    where term_recency = 1
-),
-
-subject_terms as (
-    select
-        course_grades.student_id,
-        course_grades.school_year,
-        courses.subject_area,
-        course_grades.term,
-        max(course_grades.term_end_date) as term_end_date,
-        max(case when course_grades.is_failing then 1 else 0 end) as has_failing_mark
-    from course_grades
-    inner join courses
-        on course_grades.course_code = courses.course_code
-    where
-        course_grades.term_type in ('quarter', 'semester')
-        and courses.subject_area in ('math', 'ela')
-    group by
-        course_grades.student_id,
-        course_grades.school_year,
-        courses.subject_area,
-        course_grades.term
-),
-
-ranked_subject_terms as (
-    select
-        subject_terms.*,
-        row_number() over (
-            partition by
-                subject_terms.student_id, subject_terms.school_year, subject_terms.subject_area
-            order by subject_terms.term_end_date desc, subject_terms.term desc
-        ) as term_recency
-    from subject_terms
-),
-
-final_subject_marks as (
-    select
-        student_id,
-        school_year,
-        max(case when subject_area = 'math' then has_failing_mark end) = 1
-            as has_failing_math_mark,
-        max(case when subject_area = 'ela' then has_failing_mark end) = 1
-            as has_failing_ela_mark
-    from ranked_subject_terms
-    where term_recency = 1
-    group by student_id, school_year
 ),
 
 years_joined as (
@@ -157,48 +52,48 @@ years_joined as (
             student_years.school_year < {{ school_year_of('as_of.as_of_date') }}
         ) as is_year_complete,
         {%- for column, expression in [
-            ('terms_graded', 'coalesce(regular_term_totals.terms_graded, 0)'),
-            ('semesters_graded', 'coalesce(regular_term_totals.semesters_graded, 0)'),
-            ('has_summer_term', 'coalesce(credit_totals.has_summer_term, false)'),
-            ('core_courses_graded', 'coalesce(regular_term_totals.core_courses_graded, 0)'),
+            ('terms_graded', 'coalesce(term_totals.terms_graded, 0)'),
+            ('semesters_graded', 'coalesce(term_totals.semesters_graded, 0)'),
+            ('has_summer_term', 'coalesce(term_totals.has_summer_term, false)'),
+            ('core_courses_graded', 'coalesce(term_totals.core_courses_graded, 0)'),
         ] %}
             {{ if_known('coverage.course_performance_data_status', expression) }}
                 as {{ column }},
         {%- endfor %}
         case
-            when regular_term_totals.core_courses_graded > 0
-                then regular_term_totals.core_failures
+            when term_totals.core_courses_graded > 0
+                then term_totals.core_failures
         end as core_failures,
-        regular_term_totals.core_semester_failures,
-        latest_terms.latest_term,
-        latest_terms.latest_term_end_date,
-        latest_terms.latest_term_core_failures,
+        term_totals.core_semester_failures,
+        term_totals.latest_term,
+        term_totals.latest_term_end_date,
+        term_totals.latest_term_core_failures,
         final_subject_marks.has_failing_math_mark,
         final_subject_marks.has_failing_ela_mark,
         {{ if_known(
             'coverage.course_performance_data_status',
-            'coalesce(regular_term_totals.courses_in_gpa, 0)'
+            'coalesce(term_totals.courses_in_gpa, 0)'
         ) }} as courses_in_gpa,
         case
-            when regular_term_totals.courses_in_gpa > 0
+            when term_totals.courses_in_gpa > 0
                 then
-                    cast(regular_term_totals.total_grade_points as {{ type_double() }})
-                    / regular_term_totals.courses_in_gpa
+                    cast(term_totals.total_grade_points as {{ type_double() }})
+                    / term_totals.courses_in_gpa
         end as year_gpa,
-        credit_totals.credits_attempted,
-        credit_totals.credits_earned,
+        term_totals.credits_attempted,
+        term_totals.credits_earned,
         case
             when student_years.grade_level >= 9
                 then {{ if_known(
                     'coverage.course_performance_data_status',
-                    'coalesce(credit_totals.credits_earned, 0)'
+                    'coalesce(term_totals.credits_earned, 0)'
                 ) }}
         end as high_school_credits_earned,
         case
             when student_years.grade_level >= 9
                 then {{ if_known(
                     'coverage.course_performance_data_status',
-                    'coalesce(credit_totals.summer_credits_earned, 0)'
+                    'coalesce(term_totals.summer_credits_earned, 0)'
                 ) }}
         end as summer_credits_earned
     from student_years
@@ -211,18 +106,10 @@ years_joined as (
         on
             student_years.school_id = calendar_bounds.school_id
             and student_years.school_year = calendar_bounds.school_year
-    left join regular_term_totals
+    left join term_totals
         on
-            student_years.student_id = regular_term_totals.student_id
-            and student_years.school_year = regular_term_totals.school_year
-    left join credit_totals
-        on
-            student_years.student_id = credit_totals.student_id
-            and student_years.school_year = credit_totals.school_year
-    left join latest_terms
-        on
-            student_years.student_id = latest_terms.student_id
-            and student_years.school_year = latest_terms.school_year
+            student_years.student_id = term_totals.student_id
+            and student_years.school_year = term_totals.school_year
     left join final_subject_marks
         on
             student_years.student_id = final_subject_marks.student_id

@@ -8,8 +8,9 @@
 --     year's latest spell has an exit. left_district_this_year adds the students whose
 --     year ended with no departure recorded and who are not enrolled next year.
 --   * Four-year adjusted cohort (ACGR, doc block outcomes_acgr_cohort): the cohort is
---     fixed by the student's first high-school spell; on-time graduation is known once
---     the student has a diploma in time or the year after the cohort year has started.
+--     fixed by the student's first high-school spell (int_students__acgr_cohort);
+--     on-time graduation is known once the student has a diploma in time or the year
+--     after the cohort year has started.
 --   * Grade-3 reading: on K-2 rows, the student's first grade-3 ELA result taken by the
 --     as-of date.
 -- An outcome the data cannot support is null, never "did not happen" (doc block
@@ -37,8 +38,8 @@ as_of as (
     select * from {{ ref('int_warehouse__as_of_date') }}
 ),
 
-coverage as (
-    select * from {{ ref('int_student_years__data_coverage') }}
+acgr_cohorts as (
+    select * from {{ ref('int_students__acgr_cohort') }}
 ),
 
 school_year_starts as (
@@ -97,127 +98,26 @@ next_year_outcomes as (
     from year_outcomes
 ),
 
--- The cohort is fixed by the first spell in a high-school grade: a first-time 9th
--- grader in year y graduates with cohort y + 3; a student entering in grade 10, 11 or
--- 12 joins the cohort of that grade (year + 12 - grade, 12 being the last grade).
-ranked_high_school_spells as (
-    select
-        student_id,
-        school_year,
-        grade_level,
-        row_number() over (
-            partition by student_id order by entry_date, school_id
-        ) as high_school_spell_rank
-    from spells
-    where grade_band = 'high'
-),
-
-cohorts as (
-    select
-        student_id,
-        school_year as cohort_entry_school_year,
-        school_year + 12 - grade_level as cohort_graduation_year
-    from ranked_high_school_spells
-    where high_school_spell_rank = 1
-),
-
--- A cohort year whose exits carry no exit codes at the student's school, or an exit of
--- the student's own without a code: graduating or not is unknown.
-cohort_exit_coverage as (
-    select
-        cohorts.student_id,
-        max(case when coverage.graduation_data_status = 'absent' then 1 else 0 end)
-            as has_exits_without_codes
-    from cohorts
-    inner join coverage
-        on
-            cohorts.student_id = coverage.student_id
-            and coverage.school_year
-            between cohorts.cohort_entry_school_year and cohorts.cohort_graduation_year
-    group by cohorts.student_id
-    union all
-    select
-        cohorts.student_id,
-        1 as has_exits_without_codes
-    from cohorts
-    inner join spells
-        on
-            cohorts.student_id = spells.student_id
-            and spells.school_year
-            between cohorts.cohort_entry_school_year and cohorts.cohort_graduation_year
-    where spells.has_exited and spells.exit_code is null
-    group by cohorts.student_id
-),
-
-cohort_exit_unknown as (
-    select
-        student_id,
-        max(has_exits_without_codes) as has_exits_without_codes
-    from cohort_exit_coverage
-    group by student_id
-),
-
--- The cohort's 9th-grade year (cohort year - 3) must be after the first year of the
--- extract, or its first-time 9th graders cannot be told from repeaters.
-extract_years as (
-    select min(school_year) as first_extract_school_year from spells
-),
-
--- The student's standing at the end of the cohort year (summer included): the latest
--- spell of a school year up to the cohort year decides whether the student left the
--- cohort, so a student who came back after a documented transfer out is counted again.
-ranked_cohort_spells as (
-    select
-        spells.student_id,
-        spells.is_removed_from_acgr_cohort,
-        row_number() over (
-            partition by spells.student_id
-            order by spells.entry_date desc, spells.school_id desc
-        ) as recency_rank
-    from spells
-    inner join cohorts
-        on
-            spells.student_id = cohorts.student_id
-            and spells.school_year <= cohorts.cohort_graduation_year
-),
-
-diplomas as (
-    select
-        student_id,
-        min(school_year) as diploma_school_year
-    from spells
-    where is_graduate
-    group by student_id
-),
-
+-- Graduating on time is known once the student has a diploma in time, or once the
+-- year after the cohort year has started, unless exits without codes leave it unknown.
 cohort_outcomes as (
     select
-        cohorts.student_id,
-        cohorts.cohort_entry_school_year,
-        cohorts.cohort_graduation_year,
-        cohorts.cohort_graduation_year - 3 > extract_years.first_extract_school_year
-            as is_cohort_start_observed,
-        coalesce(ranked_cohort_spells.is_removed_from_acgr_cohort, false)
-            as is_removed_from_cohort,
-        diplomas.diploma_school_year,
+        acgr_cohorts.student_id,
+        acgr_cohorts.cohort_entry_school_year,
+        acgr_cohorts.cohort_graduation_year,
+        acgr_cohorts.is_cohort_start_observed,
+        acgr_cohorts.is_removed_from_cohort,
+        acgr_cohorts.diploma_school_year,
         case
-            when diplomas.diploma_school_year <= cohorts.cohort_graduation_year then true
-            when cohort_exit_unknown.has_exits_without_codes = 1 then null
+            when acgr_cohorts.diploma_school_year <= acgr_cohorts.cohort_graduation_year
+                then true
+            when acgr_cohorts.has_exits_without_codes then null
             when as_of.as_of_date >= year_ends.next_year_start_date then false
         end as graduated_on_time
-    from cohorts
-    cross join extract_years
+    from acgr_cohorts
     cross join as_of
-    left join ranked_cohort_spells
-        on
-            cohorts.student_id = ranked_cohort_spells.student_id
-            and ranked_cohort_spells.recency_rank = 1
-    left join diplomas
-        on cohorts.student_id = diplomas.student_id
-    left join cohort_exit_unknown
-        on cohorts.student_id = cohort_exit_unknown.student_id
     left join year_ends
-        on cohorts.cohort_graduation_year = year_ends.school_year
+        on acgr_cohorts.cohort_graduation_year = year_ends.school_year
 ),
 
 ranked_grade_3_reading as (

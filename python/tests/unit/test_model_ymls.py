@@ -13,17 +13,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 MODELS = REPO / "models"
 
-# LEFTOVERS, to be emptied: models whose entries are still in a shared yml of their folder
-# (named as before the split) while their own X.yml is written in another branch.
-# Remove a name when its X.yml lands; remove the list when it is empty.
-LEFTOVERS = {
-    "ml_features",
-    "ml_service_risk_sets",
-    "int_student_years__course_performance",
-    "fct_student_outcomes",
-    "validation_district_rates",
-    "validation_flag_accuracy",
-}
 # yml files that describe no single model: sources, groups, exposures.
 NOT_A_MODEL_YML = ("_*__sources.yml", "_groups.yml", "exposures.yml")
 # Settings that several models' configs repeat (one JSON string each): the copies agree.
@@ -44,9 +33,7 @@ def _is_model_yml(path: Path) -> bool:
 YMLS = sorted(p for p in MODELS.rglob("*.yml") if _is_model_yml(p))
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in MODEL_FILES if p.stem not in LEFTOVERS], ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: p.stem)
 def test_each_model_has_its_own_yml(path: Path) -> None:
     yml = path.with_suffix(".yml")
     assert yml.exists(), f"{path.relative_to(REPO)} has no {yml.name} beside it"
@@ -60,32 +47,11 @@ def test_each_model_has_its_own_yml(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", YMLS, ids=lambda p: str(p.relative_to(MODELS)))
-def test_every_yml_is_a_models_own_or_a_marked_leftover(path: Path) -> None:
-    if path.stem in MODEL_NAMES:
-        return
-    content = _load(path)
-    described = {m["name"] for m in content.get("models", [])}
-    tested = {t["model"] for t in content.get("unit_tests", [])}
-    assert described and described | tested <= LEFTOVERS, (
-        f"{path.relative_to(REPO)} is named after no model and describes "
-        f"{sorted(described | tested)}: each belongs in its own <model>.yml"
+def test_every_yml_is_named_after_the_model_it_describes(path: Path) -> None:
+    assert path.stem in MODEL_NAMES, (
+        f"{path.relative_to(REPO)} is named after no model: what it describes belongs in "
+        "<model>.yml beside the model (sources, groups and exposures excepted)"
     )
-    assert set(content) <= {"models", "unit_tests", "groups"}, sorted(content)
-
-
-def test_leftovers_are_described_in_their_folder() -> None:
-    folders = {p.stem: p.parent for p in MODEL_FILES}
-    for name in LEFTOVERS:
-        assert name in folders, f"leftover {name} is no model: take it off LEFTOVERS"
-        assert not (folders[name] / f"{name}.yml").exists(), (
-            f"{name}.yml exists: take {name} off LEFTOVERS and out of the shared yml"
-        )
-        found = [
-            p
-            for p in folders[name].glob("*.yml")
-            if name in {m["name"] for m in _load(p).get("models", [])}
-        ]
-        assert len(found) == 1, f"{name} is described in {found}"
 
 
 @pytest.mark.parametrize("key", SHARED_SETTINGS)

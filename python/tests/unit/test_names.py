@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[3]
 MODELS = REPO / "models"
 SEEDS = REPO / "seeds"
 
-WORD = r"[a-z][a-z0-9]*"
+WORD = r"[a-z0-9]+"  # lower-case letters and digits (grade_3_reading)
 PART = rf"{WORD}(?:_{WORD})*"  # words joined by one underscore
 
 # Top folder of models/ (and of marts/) -> the pattern its model names follow.
@@ -56,7 +56,9 @@ def name_problem(path: Path, all_names: set[str]) -> str | None:
         if not re.fullmatch(rf"stg_{source}__{PART}", name):
             return f"a staging model of source {source} is stg_{source}__<entity>"
         return None
-    if layer == "intermediate":
+    # intermediates: in models/intermediate, or beside the ml or validation models they
+    # feed (private to that group)
+    if layer == "intermediate" or (layer in ("ml", "validation") and name.startswith("int_")):
         match = INTERMEDIATE.fullmatch(name)
         if not match:
             return "an intermediate is int_<grain>__<topic>"

@@ -1,16 +1,22 @@
 """The whole package stays easy to change (docs/architecture.md, #12): no module over
-600 lines, no function over 120, and no import cycle among its modules (imports inside
-functions counted too: a lazy import hides a cycle, it does not remove it). The
-direction of imports inside ``k12ews.ml`` is held by test_ml_layout.py."""
+600 lines, no function over 120, no SQL model over 300 lines, and no import cycle among
+its modules (imports inside functions counted too: a lazy import hides a cycle, it does
+not remove it). The direction of imports inside ``k12ews.ml`` is held by
+test_ml_layout.py."""
 
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from package_graph import imports, modules
 
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 120
+# A model past this splits along its seams into intermediates with one job each
+# (docs/conventions.md); it also keeps every model under sqlfluff's default file size.
+MAX_SQL_MODEL_LINES = 300
+MODELS = Path(__file__).resolve().parents[3] / "models"
 MODULES = modules()
 GRAPH = {name: imports(path, MODULES) for name, path in MODULES.items()}
 
@@ -47,6 +53,17 @@ def test_modules_and_functions_stay_small() -> None:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
         ]
+    assert not too_big, too_big
+
+
+def test_sql_models_stay_small() -> None:
+    models = sorted(MODELS.rglob("*.sql"))
+    assert len(models) > 50, MODELS
+    too_big = [
+        f"{path.relative_to(MODELS)}: {lines} lines"
+        for path in models
+        if (lines := len(path.read_text().splitlines())) > MAX_SQL_MODEL_LINES
+    ]
     assert not too_big, too_big
 
 
