@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain report browser-setup
+.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain bench-lifecycle report browser-setup
 
 setup: $(STAMP)
 
@@ -75,6 +75,11 @@ bench: setup
 # Risk models on the built default district: train, score, explain (target 2 minutes).
 bench-ml: setup
 	$(BIN)/python -m k12ews.ml.bench --db $(DB)
+
+# The model lifecycle on the built default district: the ML time of a train-mode build
+# beside a score-mode build, side by side (bar: score at most 40% of train).
+bench-lifecycle: setup
+	$(BIN)/python -m k12ews.ml.bench_lifecycle --db $(DB)
 
 # Explanations and recourse of every current score on the built default district (target
 # 30 seconds; the registry must be built).

@@ -8,10 +8,17 @@
 -- In both, indicator_that_moved is the indicator whose contribution to the current
 -- model's log-odds rose most between the earlier record and the record now (exact
 -- additive contributions); null when none rose (the rise came from the change of model).
+-- An alert comes from a changed record only: a rise between two runs scored by different
+-- versions of the same model (the first run after a promotion, docs/model_lifecycle.md)
+-- is left out; ml_model_change_comparison says what the change of model did instead.
 with
 
 run_changes as (
     select * from {{ ref('ml_risk_run_changes') }}
+),
+
+model_store as (
+    select * from {{ ref('ml_model_store') }}
 ),
 
 score_history as (
@@ -66,7 +73,16 @@ compared_with_previous_run as (
         model_id,
         model_version
     from run_changes
-    where is_tier_rise
+    where
+        is_tier_rise
+        and not exists (
+            select 1
+            from model_store
+            where
+                model_store.model_id = run_changes.model_id
+                and model_store.model_version = run_changes.previous_model_version
+                and run_changes.previous_model_version != run_changes.model_version
+        )
 ),
 
 compared_with_previous_decision_point as (

@@ -8,6 +8,14 @@ against the built tables.
 
 from __future__ import annotations
 
+from k12ews.ml.schemas_lifecycle import (
+    ML_DEPLOYED_CALIBRATION,
+    ML_DEPLOYED_EVALUATION,
+    ML_MODEL_CARDS,
+    ML_MODEL_CHANGE_COMPARISON,
+    ML_MODEL_DRIFT,
+    PROMOTION_DECISION,
+)
 from k12ews.ml.schemas_when_to_act import (
     EWS_INTERVENTION_PLAN,
     ML_INTERVENTION_EFFECTS,
@@ -76,6 +84,10 @@ ML_MODEL_REGISTRY: Schema = {
     "sklearn_version": VARCHAR,
     "model_bytes": BLOB,
 }
+
+# The persistent store of every model trained (ml_model_store): a registry row and its
+# promotion decision.
+ML_MODEL_STORE: Schema = {**ML_MODEL_REGISTRY, **PROMOTION_DECISION}
 
 ML_RISK_SCORES: Schema = {
     "student_id": VARCHAR,
@@ -230,4 +242,10 @@ TABLES: dict[str, Schema] = {
     "ml_intervention_effects": ML_INTERVENTION_EFFECTS,
     "ml_targeting_comparison": ML_TARGETING_COMPARISON,
     "ews_intervention_plan": EWS_INTERVENTION_PLAN,
+    "ml_model_store": ML_MODEL_STORE,
+    "ml_deployed_evaluation": ML_DEPLOYED_EVALUATION,
+    "ml_deployed_calibration": ML_DEPLOYED_CALIBRATION,
+    "ml_model_drift": ML_MODEL_DRIFT,
+    "ml_model_cards": ML_MODEL_CARDS,
+    "ml_model_change_comparison": ML_MODEL_CHANGE_COMPARISON,
 }

@@ -100,6 +100,14 @@ QUERIES: dict[str, str] = {
         group by all
         order by all
     """,
+    # a model card for each promoted model that scores (docs/model_lifecycle.md)
+    "model_cards": """
+        select cards.*
+        from ml.ml_model_cards as cards
+        inner join ml.ml_model_registry as registry using (model_id)
+        where registry.is_scoring_model
+        order by cards.outcome, cards.grade_band, cards.decision_point, cards.section_order
+    """,
     # what the data supports (doc block data_coverage): one row per indicator family
     "coverage": """
         select indicator_words as indicator,
@@ -139,6 +147,8 @@ class ReportData:
     explanation_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     constraint_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
     recourse_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Model cards of the promoted models (empty: a warehouse built before the lifecycle)
+    model_cards: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of_date(self) -> str:

@@ -270,6 +270,29 @@ def coverage_section(data: ReportData) -> str:
     )
 
 
+def cards_section(data: ReportData) -> str:
+    """One collapsible model card per promoted scoring model (ml_model_cards)."""
+    cards = data.model_cards
+    if cards.empty:
+        return "<p>No promoted model yet: nothing is scored.</p>"
+    out = []
+    for model_id, card in cards.groupby("model_id", sort=False):
+        first = card.iloc[0]
+        title = (
+            f"{first['grade_band']} {first['outcome'].replace('_', ' ')}, "
+            f"{first['decision_point']} (version {first['model_version']})"
+        )
+        rows = "".join(
+            f"<dt>{html.escape(str(r['section']))}</dt><dd>{html.escape(str(r['content']))}</dd>"
+            for _, r in card.sort_values("section_order").iterrows()
+        )
+        out.append(
+            f'<details class="model-card" id="card-{html.escape(str(model_id))}">'
+            f"<summary>{html.escape(title)}</summary><dl>{rows}</dl></details>"
+        )
+    return "\n".join(out)
+
+
 def render(data: ReportData, figures: list[Figure], build_seconds: float | None = None) -> str:
     figure_html = "\n".join(
         f'<section id="{f.key}"><h2>{html.escape(f.title)}</h2>'
@@ -316,6 +339,13 @@ cohort:</p>
 
 <h2>Explanations and what would change them</h2>
 {explanations_section(data)}
+
+<h2>Model cards</h2>
+<p>For each promoted model that scores (ml_model_cards; Mitchell et al. 2019, Model Cards
+for Model Reporting): what it is for and not for, what it learnt from, how right it was out
+of time and, once the outcomes are known, how right its stored scores were; its tiers,
+drift and promotion (docs/model_lifecycle.md).</p>
+{cards_section(data)}
 
 <h2>The district beside national base rates</h2>
 <p>validation_base_rates: the district's rate, the national figure and the tolerance the

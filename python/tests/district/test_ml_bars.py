@@ -135,29 +135,51 @@ def test_evaluation_reports_both_feature_sets_and_every_student_group(con) -> No
 
 
 def test_shuffled_training_labels_give_chance_auc(built: Path, tmp_path: Path) -> None:
+    """The negative control, trained as a challenger (var ml_mode train): its out-of-time
+    AUC falls to chance, and promotion by evidence never lets it replace the promoted
+    model (docs/model_lifecycle.md)."""
     db = copy_db(built, tmp_path, "shuffled.duckdb")
     proc = run_dbt(
         db,
         tmp_path,
         "run",
         "--select",
+        "ml_model_store",
         "ml_model_registry",
         "--vars",
-        "{ml_shuffle_training_labels: true}",
+        "{ml_shuffle_training_labels: true, ml_mode: train}",
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     with duckdb.connect(str(db), read_only=True) as c:
         rows = c.execute(
-            "select model_id, test_roc_auc from ml.ml_model_registry where status = 'trained'"
+            "select model_id, test_roc_auc, is_promoted from ml.ml_model_store "
+            "where status = 'trained' and shuffled_training_labels"
         ).fetchall()
+        promoted_shuffled = c.execute(
+            "select count(*) from ml.ml_model_registry where shuffled_training_labels"
+        ).fetchone()
     assert len(rows) >= 24
-    off = [(m, a) for m, a in rows if abs(a - 0.5) > 0.03]
+    off = [(m, a) for m, a, _ in rows if abs(a - 0.5) > 0.03]
     assert not off, off
+    assert not [m for m, _, promoted in rows if promoted]
+    assert promoted_shuffled == (0,)
 
 
 def test_the_same_seed_gives_the_same_scores(built: Path, con, tmp_path: Path) -> None:
+    """Retrained on the same data and seed (var ml_mode train), every challenger is the
+    promoted model itself: the same version, kept, and the same scores."""
     db = copy_db(built, tmp_path, "again.duckdb")
-    proc = run_dbt(db, tmp_path, "run", "--select", "ml_model_registry", "ml_risk_scores")
+    proc = run_dbt(
+        db,
+        tmp_path,
+        "run",
+        "--select",
+        "ml_model_store",
+        "ml_model_registry",
+        "ml_risk_scores",
+        "--vars",
+        "{ml_mode: train}",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     con.execute(f"attach '{db}' as again (read_only)")
     try:
@@ -167,10 +189,16 @@ def test_the_same_seed_gives_the_same_scores(built: Path, con, tmp_path: Path) -
             "again.ml.ml_risk_scores except all select * from ml.ml_risk_scores))"
         ).fetchone()
         versions = con.execute(
-            "select count(*) from ml.ml_model_registry as a join again.ml.ml_model_registry "
-            "as b using (model_id) where a.model_version is distinct from b.model_version"
+            "select count(*) from ml.ml_model_registry as a join again.ml.ml_model_store "
+            "as b using (model_id) where b.trained_at = (select max(trained_at) from "
+            "again.ml.ml_model_store) and a.model_version is distinct from b.model_version"
         ).fetchone()
+        decisions = con.execute(
+            "select distinct promotion_decision from again.ml.ml_model_store "
+            "where trained_at = (select max(trained_at) from again.ml.ml_model_store)"
+        ).fetchall()
     finally:
         con.execute("detach again")
     assert diff == (0,)
     assert versions == (0,)
+    assert set(decisions) <= {("kept",), ("not trained",)}

@@ -100,6 +100,17 @@ def test_the_search_finds_the_fewest_levers_then_the_least_effort() -> None:
         assert ((k > 0).sum(), pytest.approx(effort)) == (expected[0], expected[1])
 
 
+def test_with_no_school_day_left_nothing_is_found_and_nothing_fails() -> None:
+    # after the year's last school day every lever has no step (width 1): the search
+    # finds nothing, where it used to fail on an empty argmax
+    n = 4
+    levers_ = [Lever(f"l{j}", np.zeros(n, dtype=np.int64), {}) for j in range(3)]
+    plan = search(levers_, [np.zeros((n, 1)) for _ in range(3)], np.full(n, 0.5))
+    assert not plan.found.any() and (plan.steps == 0).all()
+    done = search(levers_[:1], [np.zeros((n, 1))], np.zeros(n))  # already below the tier
+    assert done.found.all()
+
+
 def _tiny_district() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     feats, labels = _elementary(range(2016, 2023), per_year=500, seed=4)
     feats["decision_point"] = "q1"

@@ -108,6 +108,8 @@ def _elementary(
                 if name not in row:
                     row[name] = bool(rng.random() < 0.1) if sql == typed.BOOLEAN else rng.random()
             row["absence_rate_to_date"] = absence
+            # unexcused days are some of the days missed, never more
+            row["unexcused_absence_rate_to_date"] = absence * float(rng.random())
             row.update(whole)
             rows.append(row)
             adverse = rng.random() < 1 / (1 + np.exp(-(-2.5 + 12 * absence)))

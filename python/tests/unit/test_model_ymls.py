@@ -16,7 +16,7 @@ MODELS = REPO / "models"
 # yml files that describe no single model: sources, groups, exposures.
 NOT_A_MODEL_YML = ("_*__sources.yml", "_groups.yml", "exposures.yml")
 # Settings that several models' configs repeat (one JSON string each): the copies agree.
-SHARED_SETTINGS = ("ml_settings", "lead_time_settings", "plan_settings")
+SHARED_SETTINGS = ("ml_settings", "ml_lifecycle", "lead_time_settings", "plan_settings")
 
 MODEL_FILES = sorted(p for p in MODELS.rglob("*") if p.suffix in (".sql", ".py"))
 MODEL_NAMES = {p.stem for p in MODEL_FILES}

@@ -131,6 +131,9 @@ def _best_for(
     steps of each, the log-odds shed, whether the need is met, and the effort."""
     n = len(need)
     if len(ds) == 1:
+        if ds[0].shape[1] < 2:  # no step left to take (after the year's last school day)
+            nothing = np.zeros(n, dtype=np.int64)
+            return nothing[:, None], np.zeros(n), np.zeros(n, dtype=bool), np.full(n, np.inf)
         k, ok = _first_reaching(ds[0][:, 1:], need)
         k = k + 1
         shed = np.take_along_axis(ds[0], k[:, None], axis=1)[:, 0]
