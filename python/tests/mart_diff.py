@@ -20,13 +20,18 @@ def tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tup
 
 
 def differences(
-    a: Path, b: Path, schemas: tuple[str, ...], b_values: dict[str, str] | None = None
+    a: Path,
+    b: Path,
+    schemas: tuple[str, ...],
+    b_values: dict[str, str] | None = None,
+    b_subset: bool = False,
 ) -> list[str]:
     """Each relation's rows that one database has more often than the other (a view is
     computed once on each side: the rows of both, counted +1 and -1, must cancel).
 
     ``b_values`` maps text values of ``b`` back to ``a``'s (codes a district renamed):
-    every text column of ``b`` is read through it.
+    every text column of ``b`` is read through it. ``b_subset``: ``b`` was built from a
+    selection of the models, so only its relations are compared (each must be in ``a``).
     """
     con = duckdb.connect()
     con.execute(f"attach '{a}' as a (read_only)")
@@ -35,6 +40,9 @@ def differences(
     left = tables(con, schemas)
     con.execute("use b")
     right = tables(con, schemas)
+    if b_subset:
+        assert set(right) <= set(left), f"not in a: {sorted(set(right) - set(left))}"
+        left = right
     assert left == right, "different tables"
     assert left, "nothing to compare"
     if b_values:

@@ -114,7 +114,8 @@ def test_marts_built_from_a_loaded_export_equal_the_direct_build(
     )
     # the Parquet load gives the same raw tables as the CSV load (test above), so the
     # same marts: one build per format would add a minute for nothing
-    assert differences(small_built, db, COMPARED_SCHEMAS) == []
+    # the loaded build is a selection: its relations, each against the whole build's
+    assert differences(small_built, db, COMPARED_SCHEMAS, b_subset=True) == []
 
 
 def test_loading_twice_gives_the_same_state_and_a_failed_load_changes_nothing(
