@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain bench-lifecycle report browser-setup
+.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain bench-lifecycle report browser-setup twin-setup bench-twin
 
 setup: $(STAMP)
 
@@ -43,13 +43,28 @@ lint: setup
 	$(BIN)/python -m k12ews.dbt_sources --check
 	$(BIN)/python -m k12ews.contract_docs --check
 
-test: lint engines-setup browser-setup
+test: lint engines-setup browser-setup twin-setup
 	$(BIN)/pytest
 
 # The edit loop, a few minutes: lint, then the unit tests (no dbt build of a district),
 # leaving out the loader's two fuzz loops (500 damaged exports each: marker fuzz).
-test-fast: lint
+test-fast: lint twin-setup
 	$(BIN)/pytest python/tests/unit -m "not fuzz"
+
+# The twin's learned synthesizer (optional extra .[twin], docs/twin.md): DataSynthesizer and
+# seaborn, 2.8 MB installed. `make run` does not need it; the tests do.
+TWIN_STAMP := $(VENV)/.installed-twin
+twin-setup: $(TWIN_STAMP)
+
+$(TWIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,engines,twin]"
+	touch $(TWIN_STAMP)
+
+# The twin of the built default district, both methods, timed (bar: 10 minutes on two
+# cores; docs/twin.md). Not a test: run on a quiet machine.
+TWIN   ?= data/k12ews_twin.duckdb
+bench-twin: twin-setup
+	$(BIN)/k12ews twin --db $(DB) --out $(TWIN) --method both
 
 # Java 17+ and the PostgreSQL server binaries, from Debian where missing: the tests build
 # the SQL layer on Spark and on a throwaway Postgres server (docs/scale_out.md).
