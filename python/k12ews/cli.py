@@ -19,6 +19,10 @@
     k12ews check    DIR [--as-of-date D] [--project-dir P] [...]   readiness report before a
                     load: tables, years, problems by rule, what the data supports
     k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
+    k12ews twin     --db DISTRICT --out TWIN [--method fitted] [--seed S]   a built
+                    district's synthetic twin in a new DuckDB file (docs/twin.md)
+    k12ews twin-report --db DISTRICT --twin TWIN [--out FILE]   fidelity, privacy and
+                    utility of the twin against the district: tables and an HTML page
     k12ews futures  [--db PATH] [--replicas N] [--worlds W] [--school-years Y ...]
                     true on-time graduation probabilities by replaying a generated
                     district's future (truth.graduation_probabilities)
@@ -311,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_command(sub)
     _add_report_command(sub)
     _add_futures_command(sub)
+    from k12ews.twin.command import add_twin_command
+
+    add_twin_command(sub)
     return parser
 
 

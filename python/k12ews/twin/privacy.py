@@ -1,0 +1,140 @@
+"""Privacy figures of a twin's student-years against the district's (docs/twin.md says
+what they do and do not promise; none is a differential privacy guarantee):
+
+- ``exact_copies``: synthetic rows equal to a real row in every compared column;
+- distance to closest record (DCR): each synthetic row's distance to its nearest real
+  row, on columns scaled to [0, 1] (a missing value is its own coordinate);
+- ``nearer_than_real``: the share of synthetic rows nearer their closest real row than
+  that real row is to its own nearest real neighbour, beside the same share for a
+  holdout of real rows that the twin did not learn from (the share a twin that had only
+  learnt the distribution would get);
+- ``membership_advantage``: an attacker who calls a real row a member (learnt from) when
+  some synthetic row is nearer than a threshold; the threshold is chosen on one half of
+  members and holdout and the advantage (true positive rate - false positive rate)
+  measured on the other half, so it is not inflated by the choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+
+
+def encode(
+    frames: list[pd.DataFrame], numeric: list[str], categorical: list[str]
+) -> list[np.ndarray]:
+    """The frames as points: numeric columns scaled to [0, 1] on their joint range, with
+    a missing flag each; categorical columns one-hot (missing a category of its own)."""
+    both = pd.concat(frames, keys=range(len(frames)))
+    parts = []
+    for c in numeric:
+        v = pd.to_numeric(both[c], errors="coerce").astype(float)
+        lo, hi = v.min(), v.max()
+        span = hi - lo if hi > lo else 1.0
+        parts.append(((v - lo) / span).fillna(0.0).to_numpy())
+        parts.append(v.isna().to_numpy(dtype=float))
+    for c in categorical:
+        dummies = pd.get_dummies(both[c].astype(object).fillna("(missing)").astype(str))
+        parts.extend(dummies.to_numpy(dtype=float).T)
+    x = np.column_stack(parts) if parts else np.zeros((len(both), 0))
+    sizes = np.cumsum([0] + [len(f) for f in frames])
+    return [x[sizes[i] : sizes[i + 1]] for i in range(len(frames))]
+
+
+def exact_copies(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> int:
+    """Synthetic rows identical to some real row in every column (missing equals missing;
+    rows compared by a 64-bit hash of their values)."""
+
+    def keys(df: pd.DataFrame) -> pd.Series:
+        frame = df[columns].reset_index(drop=True).astype(object)
+        return pd.util.hash_pandas_object(frame.where(frame.notna(), None), index=False)
+
+    return int(keys(synth).isin(set(keys(real))).sum())
+
+
+def nearest(
+    ref: np.ndarray, query: np.ndarray, skip_self: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to and index of each query row's nearest ``ref`` row (the second nearest
+    when the query is ``ref`` itself)."""
+    k = 2 if skip_self else 1
+    nn = NearestNeighbors(n_neighbors=k).fit(ref)
+    d, i = nn.kneighbors(query)
+    return d[:, k - 1], i[:, k - 1]
+
+
+@dataclass(frozen=True)
+class PrivacyFigures:
+    rows_synthetic: int
+    exact_copies: int
+    dcr_median: float
+    dcr_5th_percentile: float
+    holdout_dcr_median: float
+    nearer_than_real: float
+    holdout_nearer_than_real: float
+    membership_advantage: float
+
+    def as_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"figure": k, "value": float(v)} for k, v in self.__dict__.items()])
+
+
+def _nearer_share(train: np.ndarray, query: np.ndarray, train_nn: np.ndarray) -> float:
+    d, i = nearest(train, query)
+    return float(np.mean(d < train_nn[i]))
+
+
+def membership_advantage(member_dcr: np.ndarray, holdout_dcr: np.ndarray, seed: int = 0) -> float:
+    """Best-threshold advantage of "member if nearer than t", chosen on one half and
+    measured on the other."""
+    rng = np.random.default_rng(seed)
+    m_half = rng.random(len(member_dcr)) < 0.5
+    h_half = rng.random(len(holdout_dcr)) < 0.5
+
+    def adv(m: np.ndarray, h: np.ndarray, t: float) -> float:
+        return float(np.mean(m <= t) - np.mean(h <= t))
+
+    cand = np.unique(np.concatenate([member_dcr[m_half], holdout_dcr[h_half]]))
+    if len(cand) > 2000:
+        cand = np.quantile(cand, np.linspace(0, 1, 2001))
+    best = max(cand, key=lambda t: adv(member_dcr[m_half], holdout_dcr[h_half], t))
+    return adv(member_dcr[~m_half], holdout_dcr[~h_half], best)
+
+
+def privacy_figures(
+    members: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synth: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    max_rows: int = 20_000,
+    seed: int = 0,
+) -> PrivacyFigures:
+    """The figures for a twin learnt from ``members`` (real rows), ``holdout`` being real
+    rows it never saw. Large frames are sampled to ``max_rows`` each."""
+    cols = numeric + categorical
+    copies = exact_copies(pd.concat([members, holdout]), synth, cols)
+
+    def cap(df: pd.DataFrame) -> pd.DataFrame:
+        return df.sample(max_rows, random_state=seed) if len(df) > max_rows else df
+
+    m, h, s = (cap(d).reset_index(drop=True) for d in (members, holdout, synth))
+    xm, xh, xs = encode([m, h, s], numeric, categorical)
+    m_nn, _ = nearest(xm, xm, skip_self=True)
+    dcr, _ = nearest(xm, xs)
+    hold_dcr, _ = nearest(xm, xh)
+    # attack: a real row's distance to the nearest synthetic row
+    member_to_synth, _ = nearest(xs, xm)
+    holdout_to_synth, _ = nearest(xs, xh)
+    return PrivacyFigures(
+        rows_synthetic=len(synth),
+        exact_copies=copies,
+        dcr_median=float(np.median(dcr)),
+        dcr_5th_percentile=float(np.quantile(dcr, 0.05)),
+        holdout_dcr_median=float(np.median(hold_dcr)),
+        nearer_than_real=_nearer_share(xm, xs, m_nn),
+        holdout_nearer_than_real=_nearer_share(xm, xh, m_nn),
+        membership_advantage=membership_advantage(member_to_synth, holdout_to_synth, seed),
+    )
