@@ -64,6 +64,7 @@ $(TWIN_STAMP): $(STAMP)
 # cores; docs/twin.md). Not a test: run on a quiet machine.
 TWIN   ?= data/k12ews_twin.duckdb
 bench-twin: twin-setup
+	rm -f $(TWIN)
 	$(BIN)/k12ews twin --db $(DB) --out $(TWIN) --method both
 
 # Java 17+ and the PostgreSQL server binaries, from Debian where missing: the tests build

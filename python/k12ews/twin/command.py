@@ -79,6 +79,14 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> No
 
 
 def cmd_twin(args: argparse.Namespace) -> int:
+    try:
+        return _twin(args)
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        raise ValueError(f"could not read {args.db} or write {args.out}: {first}") from None
+
+
+def _twin(args: argparse.Namespace) -> int:
     k = _check(args)
     t0 = time.perf_counter()
     tmp = args.out.with_name(args.out.name + ".partial")

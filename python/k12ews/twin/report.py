@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from k12ews.ml.vocabulary import GRADUATION
 from k12ews.twin import fidelity, learned, privacy, utility
 from k12ews.twin.aggregates import schema_of
 from k12ews.twin.sources import as_of_date, real_frames
@@ -106,16 +107,28 @@ def bars(report: TwinReport) -> pd.DataFrame:
     copies and membership advantage of each method."""
     out = []
     u = report.utility
-    g9 = u[(u["scope"] == "grade 9")].dropna(subset=["roc_auc_train_twin"])
-    for dp, part in g9.groupby("decision_point"):
+    grad = u[u["outcome"] == GRADUATION].dropna(subset=["roc_auc_train_twin"])
+    for (scope, dp), part in grad.groupby(["scope", "decision_point"], sort=False):
         best = part.loc[part["roc_auc_train_twin"].idxmax()]
         out.append(
             {
-                "bar": f"grade-9 graduation TSTR ROC AUC within {MAX_AUC_GAP} of train-on-real "
-                f"({dp})",
+                "bar": f"graduation TSTR ROC AUC within {MAX_AUC_GAP} of train-on-real "
+                f"({scope}, {dp}, {int(best['test_students'])} students)",
                 "method": best["method"],
                 "measured": float(best["gap"]),
                 "passes": bool(best["gap"] <= MAX_AUC_GAP),
+            }
+        )
+    undefined = u[(u["outcome"] == GRADUATION) & u["roc_auc_train_real"].isna()]
+    for r in undefined.drop_duplicates("decision_point").to_dict("records"):
+        out.append(
+            {
+                "bar": f"graduation TSTR ROC AUC, {r['scope']} ({r['decision_point']}): "
+                f"undefined, {r['test_students']} students with a known outcome, one outcome "
+                "only",
+                "method": "",
+                "measured": float("nan"),
+                "passes": False,
             }
         )
     p = report.privacy
@@ -141,7 +154,8 @@ def bars(report: TwinReport) -> pd.DataFrame:
 
 
 def write_tables(twin: duckdb.DuckDBPyConnection, report: TwinReport) -> None:
-    twin.execute("create or replace schema synthetic_twin_report")
+    twin.execute("drop schema if exists synthetic_twin_report cascade")
+    twin.execute("create schema synthetic_twin_report")
     for name, frame in report.tables().items():
         twin.register("_frame", frame)
         twin.execute(

@@ -28,12 +28,16 @@ def cmd_twin_report(args: argparse.Namespace) -> int:
         if not p.exists():
             raise ValueError(f"no database at {p}")
     t0 = time.perf_counter()
-    with (
-        duckdb.connect(str(args.db), read_only=True) as real,
-        duckdb.connect(str(args.twin)) as twin,
-    ):
-        rep = report.build(real, twin)
-        report.write_tables(twin, rep)
+    try:
+        with (
+            duckdb.connect(str(args.db), read_only=True) as real,
+            duckdb.connect(str(args.twin)) as twin,
+        ):
+            rep = report.build(real, twin)
+            report.write_tables(twin, rep)
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        raise ValueError(f"could not read or write {args.db} / {args.twin}: {first}") from None
     out = args.out or args.twin.with_suffix(".html")
     out.write_text(report.render_html(rep, args.db.name, args.twin.name), encoding="utf-8")
     print(f"wrote {out} and schema synthetic_twin_report in {time.perf_counter() - t0:.1f} s")
