@@ -94,12 +94,19 @@ def build(real: duckdb.DuckDBPyConnection, twin: duckdb.DuckDBPyConnection) -> T
         fidelity_columns=pd.concat(cols, ignore_index=True),
         fidelity_pairs=pd.concat(pairs, ignore_index=True),
         fidelity_summary=pd.DataFrame(summ),
-        privacy=pd.concat(priv, ignore_index=True) if priv else pd.DataFrame(),
+        privacy=(
+            pd.concat(priv, ignore_index=True)
+            if priv
+            else pd.DataFrame(columns=["figure", "value", "method"])
+        ),
         utility=pd.concat(util, ignore_index=True),
         bars=pd.DataFrame(),
     )
     report.bars = bars(report)
     return report
+
+
+BAR_COLUMNS = ["bar", "method", "measured", "passes"]
 
 
 def bars(report: TwinReport) -> pd.DataFrame:
@@ -150,7 +157,7 @@ def bars(report: TwinReport) -> pd.DataFrame:
                 "passes": fig["membership_advantage"] < MAX_MEMBERSHIP_ADVANTAGE,
             }
         )
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=BAR_COLUMNS)
 
 
 def write_tables(twin: duckdb.DuckDBPyConnection, report: TwinReport) -> None:

@@ -19,6 +19,19 @@ from k12ews.ml.risk.settings import Settings
 from k12ews.ml.vocabulary import GRADUATION
 
 TRAINED = "trained"
+COLUMNS = [
+    "method",
+    "grade_band",
+    "outcome",
+    "decision_point",
+    "scope",
+    "test_school_years",
+    "test_students",
+    "roc_auc_train_real",
+    "roc_auc_train_twin",
+    "gap",
+    "twin_model_status",
+]
 
 
 def train(feats: pd.DataFrame, labels: pd.DataFrame, as_of_date: str) -> pd.DataFrame:
@@ -79,4 +92,5 @@ def tstr(
                     "twin_model_status": "missing" if twin is None else twin["status"],
                 }
             )
-    return pd.DataFrame(rows)
+    # no row when the district has too few years for any model (a tiny district)
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -81,3 +81,18 @@ def test_membership_advantage_is_measured_on_a_half_it_was_not_chosen_on():
     assert abs(same) < 0.06
     apart = privacy.membership_advantage(rng.random(2000) * 0.4, 0.6 + rng.random(2000) * 0.4)
     assert apart == pytest.approx(1.0)
+
+
+def test_bars_of_a_district_too_short_for_any_model_are_an_empty_typed_table():
+    from k12ews.twin import report, utility
+
+    empty = report.TwinReport(
+        fidelity_columns=pd.DataFrame(),
+        fidelity_pairs=pd.DataFrame(),
+        fidelity_summary=pd.DataFrame(),
+        privacy=pd.DataFrame(columns=["figure", "value", "method"]),
+        utility=pd.DataFrame(columns=utility.COLUMNS),
+        bars=pd.DataFrame(),
+    )
+    bars = report.bars(empty)
+    assert bars.empty and list(bars.columns) == report.BAR_COLUMNS
