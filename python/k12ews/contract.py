@@ -519,6 +519,11 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+# the success-metric tables (#14) come after the SIS tables
+from k12ews.contract_success import SUCCESS_TABLES  # noqa: E402
+
+TABLES = TABLES + SUCCESS_TABLES
+
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 

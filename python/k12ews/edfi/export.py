@@ -7,7 +7,9 @@ descriptors of its own namespace (``uri://district.k12ews/<Descriptor>#<code>``)
 grade levels use the standard's default values; the yearly characteristics become
 program associations spanning their school year, the MTSS tier and the minutes missed
 the k12ews extension (``_ext.k12ews``). The tables Ed-Fi has no resource for (parent
-contacts, extracurricular participation) are written beside them as contract CSV files.
+contacts, extracurricular participation) are written beside them as contract CSV files,
+and so, until their resources are mapped, are the success-metric tables (#14; the
+resources they would map to are in docs/edfi.md).
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from k12ews import contract, warehouse
+from k12ews.contract_success import SUCCESS_TABLES
 from k12ews.edfi import export_academics as academics
 from k12ews.edfi import export_people as people
 from k12ews.export import check_raw_schema, write_query
 
-CONTRACT_FILES = ("extracurricular_participation", "parent_contacts")
+CONTRACT_FILES = (
+    "extracurricular_participation",
+    "parent_contacts",
+    *(t.name for t in SUCCESS_TABLES),
+)
 
 
 def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
