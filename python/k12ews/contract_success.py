@@ -6,7 +6,7 @@ feeds is unknown. Their generator is :mod:`k12ews.synth.success`.
 
 from __future__ import annotations
 
-from k12ews.contract import Column, Table
+from k12ews.contract_types import Column, Table
 
 _STUDENT = Column(
     "student_id", "VARCHAR", "The district's own student identifier, as staff use it."

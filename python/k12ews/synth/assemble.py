@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews import contract
+from k12ews.synth import success
 from k12ews.synth.academics import course_catalog
 from k12ews.synth.calendar import axis_start
 from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
@@ -124,8 +125,6 @@ def assemble(sim: Simulated) -> District:
         rng, ty, en, ids.sid_to_id, ids.school_ids
     )
     raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
-    from k12ews.synth import success  # imports this module's to_date
-
     added, college_draws = success.tables(
         sim.pop,
         ty,

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews.synth.people import logistic
-from k12ews.synth.success import Context, school_date
+from k12ews.synth.success_context import Context, axis_date, school_date
 
 HS_SPRING_DAY = 240  # end of March: who is in which course this year
 SAT_SPRING_DAY = 250
@@ -414,6 +414,4 @@ def _postsecondary(
 
 def to_iso(ctx: Context) -> str:
     """The as-of date (axis day ``as_of_day`` of the last year) as YYYY-MM-DD."""
-    from k12ews.synth.assemble import to_date
-
-    return str(to_date(np.array([ctx.last]), np.array([ctx.as_of_day]))[0])
+    return str(axis_date(np.array([ctx.last]), np.array([ctx.as_of_day]))[0])

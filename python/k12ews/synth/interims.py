@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from k12ews.synth.success import Context, school_date
+from k12ews.synth.success_context import Context, school_date
 
 GRADES = tuple(range(1, 9))
 WINDOWS = {"fall": 38, "winter": 165, "spring": 275}  # axis days (1 August = 0)

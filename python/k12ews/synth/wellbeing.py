@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from k12ews.synth.success import Context, school_date
+from k12ews.synth.success_context import Context, school_date
 
 WINDOWS = {"fall": 42, "winter": 172, "spring": 270}  # axis days (1 August = 0)
 COMPETENCIES = (
