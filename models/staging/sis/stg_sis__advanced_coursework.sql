@@ -9,7 +9,7 @@ renamed as (
         cast(student_id as {{ dbt.type_string() }}) as student_id,
         cast(school_id as {{ dbt.type_int() }}) as school_id,
         cast(school_year as {{ dbt.type_int() }}) as school_year,
-        cast(program as {{ dbt.type_string() }}) as program,
+        cast(program as {{ dbt.type_string() }}) as advanced_program,
         cast(course_title as {{ dbt.type_string() }}) as course_title,
         cast(exam_score as {{ dbt.type_int() }}) as exam_score,
         cast(earned_college_credit as {{ dbt.type_boolean() }}) as earned_college_credit

@@ -15,7 +15,9 @@ renamed as (
         cast(reading_writing_score as {{ dbt.type_int() }}) as reading_writing_score,
         cast(math_score as {{ dbt.type_int() }}) as math_score,
         cast(total_score as {{ dbt.type_int() }}) as total_score,
-        cast(meets_reading_writing_benchmark as {{ dbt.type_boolean() }}) as meets_reading_writing_benchmark,
+        cast(
+            meets_reading_writing_benchmark as {{ dbt.type_boolean() }}
+        ) as meets_reading_writing_benchmark,
         cast(meets_math_benchmark as {{ dbt.type_boolean() }}) as meets_math_benchmark
     from source_college_readiness_exams
 ),

@@ -12,7 +12,7 @@ renamed as (
         cast(administration_date as date) as administration_date,
         cast(grade_level as {{ dbt.type_int() }}) as grade_level,
         cast(test_window as {{ dbt.type_string() }}) as test_window,
-        cast(domain as {{ dbt.type_string() }}) as domain,
+        cast(domain as {{ dbt.type_string() }}) as math_domain,
         cast(scale_score as {{ dbt.type_int() }}) as scale_score,
         cast(standard_error as {{ type_double() }}) as standard_error,
         cast(national_percentile as {{ dbt.type_int() }}) as national_percentile,
