@@ -10,41 +10,8 @@ renamed. A column Ed-Fi makes optional is optional here: what it feeds is then u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # DuckDB type name
-    description: str
-    required: bool = True
-    codes: str | None = None  # name of the crosswalk seed that gives the codes a meaning
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    grain: str
-    description: str
-    keys: tuple[str, ...]
-    columns: tuple[Column, ...]
-    ed_fi: str = ""
-    references: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
-    # A required table must have a file with at least one row; an optional one may be
-    # absent (its indicators are then unknown: core.fct_data_coverage).
-    required: bool = False
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(f"{self.name} has no column {name}")
-
+from k12ews.contract_success import SUCCESS_TABLES
+from k12ews.contract_types import Column, Table
 
 _STUDENT = Column(
     "student_id", "VARCHAR", "The district's own student identifier, as staff use it."
@@ -518,6 +485,8 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
 )
+
+TABLES = TABLES + SUCCESS_TABLES  # the success-metric tables (#14) after the SIS tables
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

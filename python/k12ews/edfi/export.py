@@ -7,7 +7,9 @@ descriptors of its own namespace (``uri://district.k12ews/<Descriptor>#<code>``)
 grade levels use the standard's default values; the yearly characteristics become
 program associations spanning their school year, the MTSS tier and the minutes missed
 the k12ews extension (``_ext.k12ews``). The tables Ed-Fi has no resource for (parent
-contacts, extracurricular participation) are written beside them as contract CSV files.
+contacts, extracurricular participation) are written beside them as contract CSV files,
+and so are the success-metric tables (#14) whose resources are not mapped yet (CTE is:
+``export_success``; the others' resources are named in docs/edfi.md).
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from k12ews import contract, warehouse
+from k12ews.contract_success import SUCCESS_TABLES
 from k12ews.edfi import export_academics as academics
 from k12ews.edfi import export_people as people
+from k12ews.edfi import export_success as success
 from k12ews.export import check_raw_schema, write_query
 
-CONTRACT_FILES = ("extracurricular_participation", "parent_contacts")
+CONTRACT_FILES = (
+    "extracurricular_participation",
+    "parent_contacts",
+    *(t.name for t in SUCCESS_TABLES if t.name != "cte_participation"),
+)
 
 
 def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
@@ -123,6 +131,13 @@ def export_edfi(db_path: Path, out_dir: Path, seeds_dir: Path) -> dict[str, int]
             rows(
                 f"select *, {lea} as lea from {raw}.student_characteristics "
                 "order by student_id, school_year"
+            ),
+            out,
+        )
+        success.cte(
+            rows(
+                f"select * from {raw}.cte_participation "
+                "order by student_id, school_year, program_area"
             ),
             out,
         )

@@ -19,6 +19,7 @@ from k12ews.edfi.mapping.assessments import map_assessments
 from k12ews.edfi.mapping.attendance import map_school_attendance, map_section_attendance
 from k12ews.edfi.mapping.calendar import map_calendar
 from k12ews.edfi.mapping.context import Mapping
+from k12ews.edfi.mapping.cte import map_cte
 from k12ews.edfi.mapping.discipline import map_discipline
 from k12ews.edfi.mapping.grades import map_course_grades, map_courses
 from k12ews.edfi.mapping.people import map_enrollments, map_schools, map_students
@@ -40,6 +41,7 @@ TABLE_RESOURCES: dict[str, tuple[str, ...]] = {
     "discipline_incidents": ("studentDisciplineIncidentBehaviorAssociations",),
     "assessments": ("studentAssessments",),
     "program_services": PROGRAM_RESOURCES,
+    "cte_participation": ("studentCTEProgramAssociations",),
 }
 
 
@@ -78,6 +80,7 @@ def read_extract(
     map_discipline(m)
     map_assessments(m)
     map_programs(m)
+    map_cte(m)
     written = [
         t.name
         for t in contract.TABLES

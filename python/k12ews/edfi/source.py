@@ -50,6 +50,7 @@ RESOURCES: tuple[str, ...] = (
     "studentSchoolFoodServiceProgramAssociations",
     "studentHomelessProgramAssociations",
     "studentLanguageInstructionProgramAssociations",
+    "studentCTEProgramAssociations",
 )
 _BY_LOWER = {r.lower(): r for r in RESOURCES}
 

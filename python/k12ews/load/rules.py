@@ -147,13 +147,55 @@ RANGES: dict[tuple[str, str], Range] = {
     ("discipline_incidents", "days_removed"): Range(0, 365),
     ("assessments", "scale_score"): Range(0, None),
     ("program_services", "tier"): Range(1, 3),
+    **{
+        ("sel_screener_results", c): Range(0, 100)
+        for c in (
+            "self_awareness",
+            "self_management",
+            "social_awareness",
+            "relationship_skills",
+            "responsible_decision_making",
+            "composite_t_score",
+        )
+    },
+    **{
+        ("climate_survey_responses", c): Range(1, 5)
+        for c in ("belonging", "peer_relationships", "adult_support")
+    },
+    ("climate_survey_responses", "items_answered"): Range(0, 200),
+    ("math_interim_assessments", "scale_score"): Range(0, None),
+    ("math_interim_assessments", "standard_error"): Range(0, None),
+    ("math_interim_assessments", "national_percentile"): Range(1, 99),
+    ("math_interim_assessments", "growth_percentile"): Range(1, 99),
+    ("advanced_coursework", "exam_score"): Range(1, 7),
+    ("college_readiness_exams", "reading_writing_score"): Range(1, 800),
+    ("college_readiness_exams", "math_score"): Range(1, 800),
+    ("college_readiness_exams", "total_score"): Range(1, 1600),
+    ("cte_participation", "credits_earned"): Range(0, 10),
 }
 # every school_year column
 SCHOOL_YEAR_RANGE = Range(1950, 2100)
 
 # Coded columns whose codes are a fixed list rather than a crosswalk seed.
 # (None now: every coded column has a crosswalk seed, so a district can add its codes.)
-FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {}
+# The success-metric tables' (#14) short, standard code lists are fixed here.
+FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sel_screener_results", "screening_window"): ("fall", "winter", "spring"),
+    ("sel_screener_results", "rater"): ("teacher", "self", "parent"),
+    ("math_interim_assessments", "test_window"): ("fall", "winter", "spring"),
+    ("math_interim_assessments", "domain"): (
+        "overall",
+        "operations_algebraic_thinking",
+        "number_operations",
+        "measurement_data",
+        "geometry",
+    ),
+    ("advanced_coursework", "program"): ("AP", "IB", "DE"),
+    ("college_readiness_exams", "exam"): ("SAT", "ACT"),
+    ("postsecondary_enrollments", "college_level"): ("4-year", "2-year", "less-than-2-year"),
+    ("postsecondary_enrollments", "college_control"): ("public", "private"),
+    ("postsecondary_enrollments", "enrollment_status"): ("F", "Q", "H", "L", "A", "W", "D"),
+}
 
 # Grade-level columns checked against seed xwalk_grade_levels besides those the
 # contract already marks as coded.
@@ -162,6 +204,10 @@ GRADE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("schools", "high_grade"),
     ("courses", "grade_level"),
     ("assessments", "grade_level"),
+    ("sel_screener_results", "grade_level"),
+    ("climate_survey_responses", "grade_level"),
+    ("math_interim_assessments", "grade_level"),
+    ("college_readiness_exams", "grade_level"),
 )
 
 
@@ -240,6 +286,25 @@ ROW_RULES: tuple[RowRule, ...] = (
         "birth_date >= DATE '1900-01-01'",
         "birth_date in 1900 or later",
     ),
+    RowRule(
+        "college_readiness_exams",
+        ("exam", "total_score"),
+        "exam <> 'ACT' OR total_score <= 36",
+        "an ACT composite is at most 36",
+        rule="range",
+    ),
+    RowRule(
+        "fafsa_completions",
+        ("submitted_date", "completed_date"),
+        "completed_date IS NULL OR completed_date >= submitted_date",
+        "completed_date on or after submitted_date",
+    ),
+    RowRule(
+        "postsecondary_enrollments",
+        ("enrollment_begin", "enrollment_end"),
+        "enrollment_end IS NULL OR enrollment_end >= enrollment_begin",
+        "enrollment_end on or after enrollment_begin",
+    ),
 )
 
 
@@ -296,6 +361,11 @@ SCHOOL_YEAR_DATES: tuple[tuple[str, str], ...] = (
     ("assessments", "administration_date"),
     ("program_services", "start_date"),
     ("parent_contacts", "contact_date"),
+    ("sel_screener_results", "administration_date"),
+    ("climate_survey_responses", "administration_date"),
+    ("math_interim_assessments", "administration_date"),
+    ("college_readiness_exams", "administration_date"),
+    ("fafsa_completions", "submitted_date"),
 )
 
 # Dates that may not lie after the load's as-of date (calendars, exit and end dates
@@ -308,6 +378,12 @@ FUTURE_DATES: tuple[tuple[str, str], ...] = (
     ("assessments", "administration_date"),
     ("program_services", "start_date"),
     ("parent_contacts", "contact_date"),
+    ("sel_screener_results", "administration_date"),
+    ("climate_survey_responses", "administration_date"),
+    ("math_interim_assessments", "administration_date"),
+    ("college_readiness_exams", "administration_date"),
+    ("fafsa_completions", "submitted_date"),
+    ("postsecondary_enrollments", "enrollment_begin"),
 )
 
 # Records that must lie inside an enrollment spell of the student at the school:
@@ -320,6 +396,13 @@ INSIDE_ENROLLMENT: tuple[tuple[str, str | None], ...] = (
     ("program_services", None),
     ("extracurricular_participation", None),
     ("parent_contacts", None),
+    ("sel_screener_results", None),
+    ("climate_survey_responses", None),
+    ("math_interim_assessments", None),
+    ("advanced_coursework", None),
+    ("college_readiness_exams", None),
+    ("cte_participation", None),
+    ("fafsa_completions", None),
 )
 
 # An optional table whose rows each need a row of another optional table: sent with rows,
@@ -348,6 +431,14 @@ LOAD_ORDER: tuple[str, ...] = (
     "program_services",
     "extracurricular_participation",
     "parent_contacts",
+    "sel_screener_results",
+    "climate_survey_responses",
+    "math_interim_assessments",
+    "advanced_coursework",
+    "college_readiness_exams",
+    "cte_participation",
+    "fafsa_completions",
+    "postsecondary_enrollments",
 )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from k12ews import contract
+from k12ews.synth import success
 from k12ews.synth.academics import course_catalog
 from k12ews.synth.calendar import axis_start
 from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
@@ -124,9 +125,24 @@ def assemble(sim: Simulated) -> District:
         rng, ty, en, ids.sid_to_id, ids.school_ids
     )
     raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
+    added, college_draws = success.tables(
+        sim.pop,
+        ty,
+        en,
+        cg,
+        ids.sid_to_id,
+        ids.school_ids,
+        ids.last,
+        ids.as_of_day,
+        cfg.seed,
+        sim.p.poverty_mean,
+        int(np.flatnonzero(sim.schools_df["school_level"].to_numpy() == "High")[0]),
+    )
+    raw.update(added)
     for name, df in raw.items():
         raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
-    truth = _truth(sim, out.pop("truth_outcomes"), ty, sv, ids, lag_school)
+    draws = pd.concat([out.pop("truth_outcomes"), college_draws], ignore_index=True)
+    truth = _truth(sim, draws, ty, sv, ids, lag_school)
     return District(raw=raw, truth=truth, config=cfg)
 
 

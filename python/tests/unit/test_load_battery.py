@@ -273,6 +273,25 @@ def tier_out_of_range(d: Path) -> Expect:
     return with_rule(set_value(d, "program_services", 3, "tier", "7"), "range")
 
 
+def t_score_out_of_range(d: Path) -> Expect:
+    return with_rule(set_value(d, "sel_screener_results", 3, "composite_t_score", "150"), "range")
+
+
+def unknown_screening_window(d: Path) -> Expect:
+    e = set_value(d, "sel_screener_results", 5, "screening_window", "autumn")
+    return with_rule(e, "unknown_code")
+
+
+def percentile_out_of_range(d: Path) -> Expect:
+    e = set_value(d, "math_interim_assessments", 3, "national_percentile", "0")
+    return with_rule(e, "range")
+
+
+def unknown_interim_domain(d: Path) -> Expect:
+    e = set_value(d, "math_interim_assessments", 6, "domain", "algebra")
+    return with_rule(e, "unknown_code")
+
+
 def earned_more_than_attempted(d: Path) -> Expect:
     attempted = float(col(d, "course_grades", 7, "credits_attempted"))
     set_value(d, "course_grades", 7, "credits_earned", str(attempted + 1))
@@ -415,6 +434,10 @@ CORRUPTIONS: list[Callable[[Path], Expect]] = [
     negative_credits,
     grade_over_100,
     tier_out_of_range,
+    t_score_out_of_range,
+    unknown_screening_window,
+    percentile_out_of_range,
+    unknown_interim_domain,
     earned_more_than_attempted,
     exit_before_entry,
     exit_code_without_date,
@@ -463,6 +486,10 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
         school_year_out_of_range,
         orphan_school,
         tier_out_of_range,
+        t_score_out_of_range,
+        unknown_screening_window,
+        percentile_out_of_range,
+        unknown_interim_domain,
         us_date_format,
         date_outside_school_year,
         cr_only_line_ends,

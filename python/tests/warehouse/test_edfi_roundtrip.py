@@ -55,6 +55,7 @@ def test_the_extract_is_ed_fi_resources_with_the_districts_descriptors(extract: 
     names = {p.name for p in extract.iterdir()}
     assert {"students.json", "studentSchoolAssociations.json", "grades.json"} <= names
     assert {"parent_contacts.csv", "extracurricular_participation.csv"} <= names
+    assert "studentCTEProgramAssociations.json" in names and "cte_participation.csv" not in names
     ssa = json.loads((extract / "studentSchoolAssociations.json").read_text(encoding="utf-8"))
     assert ssa[0]["entryGradeLevelDescriptor"].startswith("uri://ed-fi.org/GradeLevelDescriptor#")
     assert ssa[0]["studentReference"]["studentUniqueId"]
@@ -67,8 +68,9 @@ def test_export_then_load_gives_back_the_raw_tables(small_db: Path, loaded: Path
             "select count(*), count(distinct table_name) from audit.raw_line_sources"
         ).fetchone()
         loaded_rows = con.execute("select sum(rows_loaded) from audit.raw_loads").fetchone()
-    # every line read from Ed-Fi names its record (the two contract files have none)
-    assert sources is not None and sources[0] > 0 and sources[1] == 11
+    # every line read from Ed-Fi names its record (the contract files have none): the 11
+    # SIS tables and cte_participation (the other success tables are contract files)
+    assert sources is not None and sources[0] > 0 and sources[1] == 12
     assert loaded_rows is not None and loaded_rows[0] > sources[0]
 
 
