@@ -10,49 +10,16 @@ renamed. A column Ed-Fi makes optional is optional here: what it feeds is then u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from k12ews.contract_columns import SCHOOL_ID as _SCHOOL
+from k12ews.contract_columns import SCHOOL_YEAR as _YEAR
+from k12ews.contract_columns import STUDENT_ID as _STUDENT
+from k12ews.contract_columns import Column, Table
+from k12ews.contract_staff import STAFF_CONTRACT
 
+__all__ = ["STAFF_TABLES", "TABLES", "TABLE_BY_NAME", "Column", "Table", "table"]
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # DuckDB type name
-    description: str
-    required: bool = True
-    codes: str | None = None  # name of the crosswalk seed that gives the codes a meaning
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    grain: str
-    description: str
-    keys: tuple[str, ...]
-    columns: tuple[Column, ...]
-    ed_fi: str = ""
-    references: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
-    # A required table must have a file with at least one row; an optional one may be
-    # absent (its indicators are then unknown: core.fct_data_coverage).
-    required: bool = False
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(f"{self.name} has no column {name}")
-
-
-_STUDENT = Column(
-    "student_id", "VARCHAR", "The district's own student identifier, as staff use it."
-)
-_SCHOOL = Column("school_id", "INTEGER", "School identifier (Ed-Fi SchoolId).")
-_YEAR = Column("school_year", "INTEGER", "School year, named by its spring year (2024-25 is 2025).")
-
-TABLES: tuple[Table, ...] = (
+# the SIS tables; the staff tables follow them (k12ews.contract_staff)
+_SIS_TABLES: tuple[Table, ...] = (
     Table(
         name="schools",
         required=True,
@@ -518,8 +485,12 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
 )
+TABLES: tuple[Table, ...] = (*_SIS_TABLES, *STAFF_CONTRACT)
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# The staff tables: who may see which students (docs/access.md).
+STAFF_TABLES: tuple[str, ...] = tuple(t.name for t in STAFF_CONTRACT)
 
 
 def table(name: str) -> Table:

@@ -151,9 +151,11 @@ RANGES: dict[tuple[str, str], Range] = {
 # every school_year column
 SCHOOL_YEAR_RANGE = Range(1950, 2100)
 
-# Coded columns whose codes are a fixed list rather than a crosswalk seed.
-# (None now: every coded column has a crosswalk seed, so a district can add its codes.)
-FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {}
+# Coded columns whose codes are a fixed list rather than a crosswalk seed: the kinds of
+# caseload, which the access rules (seed access_rules) name, so a district cannot add one.
+FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("staff_caseloads", "caseload_type"): ("counselling", "case_management"),
+}
 
 # Grade-level columns checked against seed xwalk_grade_levels besides those the
 # contract already marks as coded.
@@ -199,6 +201,8 @@ class RowRule:
     unless: str | None = None
 
 
+_ENDS_AFTER = "end_date IS NULL OR end_date >= begin_date"
+
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule("schools", ("low_grade", "high_grade"), "low_grade <= high_grade", "low <= high"),
     RowRule(
@@ -233,6 +237,10 @@ ROW_RULES: tuple[RowRule, ...] = (
         ("start_date", "end_date"),
         "end_date IS NULL OR end_date >= start_date",
         "end_date on or after start_date",
+    ),
+    *(
+        RowRule(t, ("begin_date", "end_date"), _ENDS_AFTER, "end_date on or after begin_date")
+        for t in ("staff_assignments", "staff_caseloads", "section_staff", "section_enrollments")
     ),
     RowRule(
         "students",
@@ -296,6 +304,8 @@ SCHOOL_YEAR_DATES: tuple[tuple[str, str], ...] = (
     ("assessments", "administration_date"),
     ("program_services", "start_date"),
     ("parent_contacts", "contact_date"),
+    ("staff_caseloads", "begin_date"),
+    ("section_enrollments", "begin_date"),
 )
 
 # Dates that may not lie after the load's as-of date (calendars, exit and end dates
@@ -320,6 +330,8 @@ INSIDE_ENROLLMENT: tuple[tuple[str, str | None], ...] = (
     ("program_services", None),
     ("extracurricular_participation", None),
     ("parent_contacts", None),
+    ("staff_caseloads", None),
+    ("section_enrollments", None),
 )
 
 # An optional table whose rows each need a row of another optional table: sent with rows,
@@ -348,6 +360,12 @@ LOAD_ORDER: tuple[str, ...] = (
     "program_services",
     "extracurricular_participation",
     "parent_contacts",
+    "staff",
+    "staff_assignments",
+    "staff_caseloads",
+    "sections",
+    "section_staff",
+    "section_enrollments",
 )
 
 

@@ -24,6 +24,7 @@ from k12ews.synth.calendar import axis_start
 from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
 from k12ews.synth.params import RACE_CODES, Profile
 from k12ews.synth.people import NamePools
+from k12ews.synth.staff import staff_tables
 
 ATTENDANCE_LAG_DAYS = 7
 
@@ -124,6 +125,7 @@ def assemble(sim: Simulated) -> District:
         rng, ty, en, ids.sid_to_id, ids.school_ids
     )
     raw["parent_contacts"] = _parent_contacts(attendance_events, discipline, course_grades, cg, raw)
+    raw.update(staff_tables(raw, raw["courses"], cfg.seed, cfg.resolved_as_of))
     for name, df in raw.items():
         raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
     truth = _truth(sim, out.pop("truth_outcomes"), ty, sv, ids, lag_school)
