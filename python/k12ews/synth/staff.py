@@ -108,19 +108,18 @@ def _sections(
     size = np.where(elem, HOMEROOM_SIZE, SECONDARY_SECTION_SIZE)
     k = -(-n // size)
     df["section_no"] = rank * k // n
-    df["section_id"] = (
-        df["school_id"].astype(str)
+    # ids and teachers per section (tens of thousands), then joined to its students
+    key = ["school_id", "school_year", "course_code", "section_no"]
+    sec = df.drop_duplicates(key)[[*key, "subject", "school_level"]].reset_index(drop=True)
+    sec["section_id"] = (
+        sec["school_id"].astype(str)
         + "-"
-        + df["school_year"].astype(str)
+        + sec["school_year"].astype(str)
         + "-"
-        + df["course_code"]
+        + sec["course_code"]
         + "-"
-        + (df["section_no"] + 1).astype(str).str.zfill(2)
+        + (sec["section_no"] + 1).astype(str).str.zfill(2)
     )
-    sec = df.drop_duplicates("section_id")[
-        ["section_id", "school_id", "school_year", "course_code", "subject", "school_level"]
-    ].copy()
-    sec["section_no"] = df.drop_duplicates("section_id")["section_no"].to_numpy()
     grade = cat.loc[sec["course_code"], "grade_level"].to_numpy()
     depts, numbers = [], []
     counter: dict[tuple[int, int, str], int] = {}
@@ -129,15 +128,14 @@ def _sections(
             depts.append(f"grade {int(g)}")
             numbers.append(int(row.section_no))
             continue
-        key = (int(row.school_id), int(row.school_year), str(row.subject))
-        i = counter.get(key, 0)
-        counter[key] = i + 1
+        dept_key = (int(row.school_id), int(row.school_year), str(row.subject))
+        i = counter.get(dept_key, 0)
+        counter[dept_key] = i + 1
         per = ELEMENTARY_PE_SECTIONS if row.school_level == "Elementary" else SECTIONS_PER_TEACHER
         depts.append(str(row.subject))
         numbers.append(i // per)
     sec["dept"], sec["number"] = depts, numbers
-    df = df.merge(sec[["section_id", "dept", "number"]])
-    return df
+    return df.merge(sec[[*key, "section_id", "dept", "number"]], on=key)
 
 
 def _positions(
