@@ -39,6 +39,7 @@ from pathlib import Path
 
 from k12ews import warehouse
 from k12ews.cli_export import cmd_export
+from k12ews.cli_publish import add_publish_command
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_command(sub)
     _add_report_command(sub)
     _add_futures_command(sub)
+    add_publish_command(sub)
     return parser
 
 
