@@ -43,6 +43,7 @@ from pathlib import Path
 
 from k12ews import warehouse
 from k12ews.cli_export import cmd_export
+from k12ews.cli_publish import add_publish_command
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -318,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     from k12ews.twin.command import add_twin_command
 
     add_twin_command(sub)
+    add_publish_command(sub)
     return parser
 
 

@@ -10,16 +10,17 @@ renamed. A column Ed-Fi makes optional is optional here: what it feeds is then u
 
 from __future__ import annotations
 
+from k12ews.contract_columns import SCHOOL_ID as _SCHOOL
+from k12ews.contract_columns import SCHOOL_YEAR as _YEAR
+from k12ews.contract_columns import STUDENT_ID as _STUDENT
+from k12ews.contract_columns import Column, Table
+from k12ews.contract_staff import STAFF_CONTRACT
 from k12ews.contract_success import SUCCESS_TABLES
-from k12ews.contract_types import Column, Table
 
-_STUDENT = Column(
-    "student_id", "VARCHAR", "The district's own student identifier, as staff use it."
-)
-_SCHOOL = Column("school_id", "INTEGER", "School identifier (Ed-Fi SchoolId).")
-_YEAR = Column("school_year", "INTEGER", "School year, named by its spring year (2024-25 is 2025).")
+__all__ = ["STAFF_TABLES", "TABLES", "TABLE_BY_NAME", "Column", "Table", "table"]
 
-TABLES: tuple[Table, ...] = (
+# the SIS tables (the staff and success-metric tables follow them in TABLES)
+_SIS_TABLES: tuple[Table, ...] = (
     Table(
         name="schools",
         required=True,
@@ -485,10 +486,14 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
 )
-
-TABLES = TABLES + SUCCESS_TABLES  # the success-metric tables (#14) after the SIS tables
+# the SIS tables, then the staff tables (k12ews.contract_staff), then the success-metric
+# tables (k12ews.contract_success)
+TABLES: tuple[Table, ...] = (*_SIS_TABLES, *STAFF_CONTRACT, *SUCCESS_TABLES)
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# The staff tables: who may see which students (docs/access.md).
+STAFF_TABLES: tuple[str, ...] = tuple(t.name for t in STAFF_CONTRACT)
 
 
 def table(name: str) -> Table:

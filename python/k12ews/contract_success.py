@@ -6,13 +6,11 @@ feeds is unknown. Their generator is :mod:`k12ews.synth.success`.
 
 from __future__ import annotations
 
-from k12ews.contract_types import Column, Table
+from k12ews.contract_columns import SCHOOL_ID as _SCHOOL
+from k12ews.contract_columns import SCHOOL_YEAR as _YEAR
+from k12ews.contract_columns import STUDENT_ID as _STUDENT
+from k12ews.contract_columns import Column, Table
 
-_STUDENT = Column(
-    "student_id", "VARCHAR", "The district's own student identifier, as staff use it."
-)
-_SCHOOL = Column("school_id", "INTEGER", "School identifier (Ed-Fi SchoolId).")
-_YEAR = Column("school_year", "INTEGER", "School year, named by its spring year (2024-25 is 2025).")
 _REFS = (("student_id", "students", "student_id"), ("school_id", "schools", "school_id"))
 _GRADE = Column("grade_level", "INTEGER", "Grade level when tested (K = 0).", required=False)
 

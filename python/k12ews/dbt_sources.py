@@ -55,6 +55,7 @@ CROSSWALK_CODE_COLUMNS: dict[str, str] = {
     "xwalk_performance_levels": "performance_level",
     "xwalk_terms": "term",
     "xwalk_contact_reasons": "contact_reason",
+    "xwalk_staff_roles": "staff_role",
 }
 
 

@@ -103,6 +103,37 @@ ROWS: dict[str, list[list[str]]] = {
         ["S003", "101", "2024", "2023-09-06", "attendance", "phone"],
         ["S005", "202", "2024", "2023-09-08", "behavior", "meeting"],
     ],
+    "staff": [
+        ["E1", "Grace", "Hopper", "grace.hopper@district.example"],
+        ["E2", "Alan", "", ""],
+        ["E3", "", "", ""],
+        ["E4", "Ada", "Lovelace", ""],
+    ],
+    "staff_assignments": [
+        ["E1", "101", "principal", "2023-07-01", ""],
+        ["E2", "202", "counsellor", "2023-07-01", ""],
+        ["E3", "202", "teacher", "2023-07-01", "2023-09-06"],
+        ["E4", "202", "teacher", "2023-09-07", ""],
+        ["E4", "", "district_analyst", "2022-07-01", "2023-06-30"],
+    ],
+    "staff_caseloads": [
+        ["E2", "S004", "202", "2024", "counselling", "2023-09-04", ""],
+        ["E2", "S005", "202", "2024", "counselling", "2023-09-05", ""],
+    ],
+    "sections": [
+        ["202-2024-SCI-07-01", "202", "2024", "SCI-07"],
+        ["202-2024-ART-MS-01", "202", "2024", "ART-MS"],
+    ],
+    "section_staff": [
+        ["202-2024-SCI-07-01", "E3", "2023-09-04", "2023-09-06"],
+        ["202-2024-SCI-07-01", "E4", "2023-09-07", ""],
+        ["202-2024-ART-MS-01", "E4", "2023-09-07", ""],
+    ],
+    "section_enrollments": [
+        ["202-2024-SCI-07-01", "S004", "202", "2024", "2023-09-04", ""],
+        ["202-2024-SCI-07-01", "S005", "202", "2024", "2023-09-05", ""],
+        ["202-2024-ART-MS-01", "S006", "202", "2024", "2023-09-04", "2023-09-08"],
+    ],
     # the success-metric tables (#14); the middle-school students stand in for the high
     # school's (the loader checks an enrollment that year, not the grade)
     "sel_screener_results": [

@@ -176,9 +176,9 @@ RANGES: dict[tuple[str, str], Range] = {
 # every school_year column
 SCHOOL_YEAR_RANGE = Range(1950, 2100)
 
-# Coded columns whose codes are a fixed list rather than a crosswalk seed.
-# (None now: every coded column has a crosswalk seed, so a district can add its codes.)
-# The success-metric tables' (#14) short, standard code lists are fixed here.
+# Coded columns whose codes are a fixed list rather than a crosswalk seed: the
+# success-metric tables' (#14) short, standard code lists, and the kinds of caseload,
+# which the access rules (seed access_rules) name, so a district cannot add one.
 FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sel_screener_results", "screening_window"): ("fall", "winter", "spring"),
     ("sel_screener_results", "rater"): ("teacher", "self", "parent"),
@@ -195,6 +195,7 @@ FIXED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("postsecondary_enrollments", "college_level"): ("4-year", "2-year", "less-than-2-year"),
     ("postsecondary_enrollments", "college_control"): ("public", "private"),
     ("postsecondary_enrollments", "enrollment_status"): ("F", "Q", "H", "L", "A", "W", "D"),
+    ("staff_caseloads", "caseload_type"): ("counselling", "case_management"),
 }
 
 # Grade-level columns checked against seed xwalk_grade_levels besides those the
@@ -245,6 +246,8 @@ class RowRule:
     unless: str | None = None
 
 
+_ENDS_AFTER = "end_date IS NULL OR end_date >= begin_date"
+
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule("schools", ("low_grade", "high_grade"), "low_grade <= high_grade", "low <= high"),
     RowRule(
@@ -279,6 +282,10 @@ ROW_RULES: tuple[RowRule, ...] = (
         ("start_date", "end_date"),
         "end_date IS NULL OR end_date >= start_date",
         "end_date on or after start_date",
+    ),
+    *(
+        RowRule(t, ("begin_date", "end_date"), _ENDS_AFTER, "end_date on or after begin_date")
+        for t in ("staff_assignments", "staff_caseloads", "section_staff", "section_enrollments")
     ),
     RowRule(
         "students",
@@ -361,6 +368,8 @@ SCHOOL_YEAR_DATES: tuple[tuple[str, str], ...] = (
     ("assessments", "administration_date"),
     ("program_services", "start_date"),
     ("parent_contacts", "contact_date"),
+    ("staff_caseloads", "begin_date"),
+    ("section_enrollments", "begin_date"),
     ("sel_screener_results", "administration_date"),
     ("climate_survey_responses", "administration_date"),
     ("math_interim_assessments", "administration_date"),
@@ -396,6 +405,8 @@ INSIDE_ENROLLMENT: tuple[tuple[str, str | None], ...] = (
     ("program_services", None),
     ("extracurricular_participation", None),
     ("parent_contacts", None),
+    ("staff_caseloads", None),
+    ("section_enrollments", None),
     ("sel_screener_results", None),
     ("climate_survey_responses", None),
     ("math_interim_assessments", None),
@@ -431,6 +442,12 @@ LOAD_ORDER: tuple[str, ...] = (
     "program_services",
     "extracurricular_participation",
     "parent_contacts",
+    "staff",
+    "staff_assignments",
+    "staff_caseloads",
+    "sections",
+    "section_staff",
+    "section_enrollments",
     "sel_screener_results",
     "climate_survey_responses",
     "math_interim_assessments",

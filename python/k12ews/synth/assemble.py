@@ -25,6 +25,7 @@ from k12ews.synth.calendar import axis_start
 from k12ews.synth.config import GENERATOR_VERSION, District, GenerateConfig, config_json
 from k12ews.synth.params import RACE_CODES, Profile
 from k12ews.synth.people import NamePools
+from k12ews.synth.staff import staff_tables
 
 ATTENDANCE_LAG_DAYS = 7
 
@@ -139,6 +140,7 @@ def assemble(sim: Simulated) -> District:
         int(np.flatnonzero(sim.schools_df["school_level"].to_numpy() == "High")[0]),
     )
     raw.update(added)
+    raw.update(staff_tables(raw, raw["courses"], cfg.seed, cfg.resolved_as_of))
     for name, df in raw.items():
         raw[name] = df[contract.table(name).column_names].reset_index(drop=True)
     draws = pd.concat([out.pop("truth_outcomes"), college_draws], ignore_index=True)

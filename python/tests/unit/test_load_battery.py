@@ -337,6 +337,50 @@ def attendance_outside_enrollment(d: Path) -> Expect:
     return with_rule(e, "outside_enrollment")
 
 
+def unknown_staff_role(d: Path) -> Expect:
+    return with_rule(set_value(d, "staff_assignments", 2, "staff_role", "wizard"), "unknown_code")
+
+
+def unknown_caseload_type(d: Path) -> Expect:
+    e = set_value(d, "staff_caseloads", 2, "caseload_type", "tutoring")
+    return with_rule(e, "unknown_code")
+
+
+def assignment_ends_before_it_begins(d: Path) -> Expect:
+    begin = dt.date.fromisoformat(col(d, "staff_assignments", 3, "begin_date"))
+    set_value(d, "staff_assignments", 3, "end_date", str(begin - dt.timedelta(days=1)))
+    return Expect("staff_assignments.csv", 3, "end_date", "inconsistent")
+
+
+def caseload_outside_school_year(d: Path) -> Expect:
+    e = set_value(d, "staff_caseloads", 3, "begin_date", "2019-09-09")
+    return with_rule(e, "date_outside_school_year")
+
+
+def orphan_staff(d: Path) -> Expect:
+    return with_rule(set_value(d, "section_staff", 2, "staff_id", "NOSUCH"), "orphan_reference")
+
+
+def orphan_section(d: Path) -> Expect:
+    e = set_value(d, "section_enrollments", 2, "section_id", "NOSUCH")
+    return with_rule(e, "orphan_reference")
+
+
+def section_student_outside_enrollment(d: Path) -> Expect:
+    # the section's student moved to a school of another level: never enrolled there
+    schools = [r[0] for r in read_rows(d, "schools")[1:]]
+    here = col(d, "section_enrollments", 4, "school_id")
+    other = next(s for s in schools if s[:-3] != here[:-3])
+    set_value(d, "section_enrollments", 4, "school_id", other)
+    year = col(d, "section_enrollments", 4, "school_year")
+    return Expect("section_enrollments.csv", 4, "school_year", "outside_enrollment", year)
+
+
+def staff_without_id(d: Path) -> Expect:
+    e = set_value(d, "staff", 2, "staff_id", "")
+    return Expect(e.file, e.line, "staff_id", "required", None)
+
+
 def semicolons_on_a_line(d: Path) -> Expect:
     edit_line(d, "attendance_events", 10, lambda b: b.replace(b",", b";"))
     return Expect("attendance_events.csv", 10, None, "field_count")
@@ -454,6 +498,14 @@ CORRUPTIONS: list[Callable[[Path], Expect]] = [
     stray_carriage_return,
     carriage_return_in_header,
     nul_byte_in_text,
+    unknown_staff_role,
+    unknown_caseload_type,
+    assignment_ends_before_it_begins,
+    caseload_outside_school_year,
+    orphan_staff,
+    orphan_section,
+    section_student_outside_enrollment,
+    staff_without_id,
 ]
 
 # Corruptions applied to one copy and judged by one strict and one quarantine load, in
@@ -493,6 +545,13 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
         us_date_format,
         date_outside_school_year,
         cr_only_line_ends,
+        unknown_staff_role,
+        unknown_caseload_type,
+        assignment_ends_before_it_begins,
+        caseload_outside_school_year,
+        orphan_staff,
+        orphan_section,
+        section_student_outside_enrollment,
     ),
     # lines that cannot be split as records, and a repeated key
     (
@@ -515,6 +574,7 @@ GROUPS: tuple[tuple[Callable[[Path], Expect], ...], ...] = (
         exit_code_without_date,
         grade_outside_school_span,
         weekend_instructional,
+        staff_without_id,
         unbalanced_quote,
     ),
     # rejects the first student's spell, whose rows several corruptions above use

@@ -30,6 +30,7 @@ SEED_PATTERNS = {
     "ml": rf"ml_{PART}",
     # validation_*, or a published figure named after its source
     "validation": rf"(?:validation_{PART}|bowers2013_{PART}|national_benchmarks)",
+    "access": rf"access_{PART}",
 }
 INTERMEDIATE = re.compile(rf"int_(?P<grain>{PART})(?:__(?P<topic>{PART}))?")
 

@@ -189,7 +189,9 @@ def test_no_services(work: Path, built_1300: tuple[Path, dict[str, object]]):
 
 @pytest.mark.parametrize(
     "tables",
-    [(t,) for t in OPTIONAL_TABLES] + [("course_grades", "courses")],
+    # sections name their course: without the catalogue there are no sections either
+    [(t,) for t in OPTIONAL_TABLES]
+    + [("course_grades", "courses", "sections", "section_staff", "section_enrollments")],
     ids=[*OPTIONAL_TABLES, "course_grades_and_courses"],
 )
 def test_an_optional_table_emptied(

@@ -118,7 +118,15 @@ def _extract(folder: Path) -> dict[str, object]:
     enr = read_rows(folder, "enrollments")
     drop = {enr[0].index("entry_type"), enr[0].index("exit_code")}
     write_rows(folder, "enrollments", [[v for j, v in enumerate(r) if j not in drop] for r in enr])
-    for table in ("attendance_events", "course_grades", "courses"):
+    # no course catalogue, so no sections either (a section names its course)
+    for table in (
+        "attendance_events",
+        "course_grades",
+        "courses",
+        "sections",
+        "section_staff",
+        "section_enrollments",
+    ):
         (folder / f"{table}.csv").unlink()
     return {}
 

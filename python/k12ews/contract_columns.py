@@ -1,4 +1,5 @@
-"""The raw contract's building blocks: a table and its columns (:mod:`k12ews.contract`)."""
+"""The parts of the raw contract (:mod:`k12ews.contract`): a table, a column, and the
+columns many tables share."""
 
 from __future__ import annotations
 
@@ -36,3 +37,13 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(f"{self.name} has no column {name}")
+
+
+STUDENT_ID = Column(
+    "student_id", "VARCHAR", "The district's own student identifier, as staff use it."
+)
+SCHOOL_ID = Column("school_id", "INTEGER", "School identifier (Ed-Fi SchoolId).")
+STAFF_ID = Column("staff_id", "VARCHAR", "The district's own staff identifier.")
+SCHOOL_YEAR = Column(
+    "school_year", "INTEGER", "School year, named by its spring year (2024-25 is 2025)."
+)
