@@ -248,8 +248,17 @@ def test_history_survives_a_second_run_and_alerts_name_what_moved(
     wide = contrib.pivot_table(
         index=["student_id", "outcome", "feature"], columns="as_of_date", values="contribution"
     )
-    rise = (wide[second] - wide[first]).rename("rise").reset_index()
-    top = rise.sort_values("rise", ascending=False).groupby(["student_id", "outcome"]).head(1)
-    expected = top.set_index(["student_id", "outcome"])["feature"]
+    rise = (wide[second] - wide[first]).rename("rise")
+    # Ties are exact at q1, where the latest quarter is the year to date: the two
+    # absence-rate columns are equal, so the models weigh them alike and their rises
+    # are equal to the last bit. The product names the first of the model's features
+    # then; the named indicator's rise must be the largest, whichever it is.
+    largest = rise.groupby(["student_id", "outcome"]).max()
     got = alerts.set_index(["student_id", "outcome"])["indicator_that_moved"]
-    assert (expected.reindex(got.index) == got).all()
+    named = rise.reindex(
+        pd.MultiIndex.from_arrays(
+            [got.index.get_level_values(0), got.index.get_level_values(1), got.to_numpy()],
+            names=["student_id", "outcome", "feature"],
+        )
+    )
+    assert np.allclose(named.to_numpy(), largest.reindex(got.index).to_numpy(), atol=1e-9)
