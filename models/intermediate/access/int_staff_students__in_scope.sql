@@ -62,8 +62,7 @@ school_scope as (
         on assignments.school_id = enrollments.school_id
     where
         assignments.row_scope = 'school'
-        and enrollments.entry_date <= as_of.as_of_date
-        and (enrollments.exit_date is null or enrollments.exit_date >= as_of.as_of_date)
+        and {{ spell_current_on('enrollments.entry_date', 'enrollments.exit_date', 'as_of.as_of_date') }}
 ),
 
 caseload_scope as (
@@ -80,8 +79,7 @@ caseload_scope as (
             and assignments.school_id = caseloads.school_id
     where
         assignments.row_scope = 'caseload'
-        and caseloads.begin_date <= as_of.as_of_date
-        and (caseloads.end_date is null or caseloads.end_date >= as_of.as_of_date)
+        and {{ spell_current_on('caseloads.begin_date', 'caseloads.end_date', 'as_of.as_of_date') }}
 ),
 
 taught_now as (
@@ -94,8 +92,7 @@ taught_now as (
     inner join sections
         on section_staff.section_id = sections.section_id
     where
-        section_staff.begin_date <= as_of.as_of_date
-        and (section_staff.end_date is null or section_staff.end_date >= as_of.as_of_date)
+        {{ spell_current_on('section_staff.begin_date', 'section_staff.end_date', 'as_of.as_of_date') }}
 ),
 
 section_scope as (
@@ -114,11 +111,7 @@ section_scope as (
         on taught_now.section_id = section_enrollments.section_id
     where
         assignments.row_scope = 'section'
-        and section_enrollments.begin_date <= as_of.as_of_date
-        and (
-            section_enrollments.end_date is null
-            or section_enrollments.end_date >= as_of.as_of_date
-        )
+        and {{ spell_current_on('section_enrollments.begin_date', 'section_enrollments.end_date', 'as_of.as_of_date') }}
 ),
 
 scoped as (
