@@ -34,7 +34,11 @@ current_assignments as (
     inner join rule_scopes
         on assignments.role_class = rule_scopes.role_class
     where
-        {{ spell_current_on('assignments.begin_date', 'assignments.end_date', 'as_of.as_of_date') }}
+        {{ spell_current_on(
+                'assignments.begin_date',
+                'assignments.end_date',
+                'as_of.as_of_date'
+            ) }}
 ),
 
 final as (

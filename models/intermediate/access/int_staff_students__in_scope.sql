@@ -62,7 +62,11 @@ school_scope as (
         on assignments.school_id = enrollments.school_id
     where
         assignments.row_scope = 'school'
-        and {{ spell_current_on('enrollments.entry_date', 'enrollments.exit_date', 'as_of.as_of_date') }}
+        and {{ spell_current_on(
+                'enrollments.entry_date',
+                'enrollments.exit_date',
+                'as_of.as_of_date'
+            ) }}
 ),
 
 caseload_scope as (
@@ -79,7 +83,11 @@ caseload_scope as (
             and assignments.school_id = caseloads.school_id
     where
         assignments.row_scope = 'caseload'
-        and {{ spell_current_on('caseloads.begin_date', 'caseloads.end_date', 'as_of.as_of_date') }}
+        and {{ spell_current_on(
+                'caseloads.begin_date',
+                'caseloads.end_date',
+                'as_of.as_of_date'
+            ) }}
 ),
 
 taught_now as (
@@ -92,7 +100,11 @@ taught_now as (
     inner join sections
         on section_staff.section_id = sections.section_id
     where
-        {{ spell_current_on('section_staff.begin_date', 'section_staff.end_date', 'as_of.as_of_date') }}
+        {{ spell_current_on(
+                'section_staff.begin_date',
+                'section_staff.end_date',
+                'as_of.as_of_date'
+            ) }}
 ),
 
 section_scope as (
@@ -111,7 +123,11 @@ section_scope as (
         on taught_now.section_id = section_enrollments.section_id
     where
         assignments.row_scope = 'section'
-        and {{ spell_current_on('section_enrollments.begin_date', 'section_enrollments.end_date', 'as_of.as_of_date') }}
+        and {{ spell_current_on(
+                'section_enrollments.begin_date',
+                'section_enrollments.end_date',
+                'as_of.as_of_date'
+            ) }}
 ),
 
 scoped as (
