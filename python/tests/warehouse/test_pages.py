@@ -5,7 +5,8 @@ HTML and the slice's files hold no student outside the staff member's scope
 a class the role is not granted (seed ``access_column_classes``): not its heading, not its
 section, and for discipline detail not one incident id. The roles that are granted a class
 do see it, so the searches can fail. Bad input (unknown staff id, a warehouse not built,
-one without staff, no file, a student out of scope) gets one line and exit code 2."""
+one without staff, no file, a staff member granted no student, a student out of scope)
+gets one line and exit code 2."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def facts(small_built: Path) -> dict[str, object]:
         incidents = dict(
             con.execute("select incident_id, student_id from core.fct_discipline").fetchall()
         )
+        # staff members granted nothing on the as-of date (every assignment ended)
+        ungranted = sorted(
+            r[0]
+            for r in con.execute(
+                "select staff_id from raw.staff where staff_id not in "
+                "(select staff_id from core.fct_staff_student_access)"
+            ).fetchall()
+        )
         column_classes = {
             (r, c): f
             for r, c, f in con.execute(
@@ -70,6 +79,7 @@ def facts(small_built: Path) -> dict[str, object]:
         "access": access,
         "students": students,
         "incidents": incidents,
+        "ungranted": ungranted,
         "column_classes": column_classes,
         "staff": staff,
     }
@@ -248,6 +258,12 @@ def test_bad_input_gets_one_line(
     con.execute("delete from raw.staff")
     con.close()
     _fails(["pages", "--as-staff", teacher, "--db", str(empty), *out], "has no staff", capsys)
+    assert facts["ungranted"], "no staff member without a current assignment"
+    _fails(
+        ["pages", "--as-staff", facts["ungranted"][0], "--db", str(small_built), *out],
+        "may see no student",
+        capsys,
+    )
     scope, _ = _scope(facts, teacher)
     outside = sorted(facts["students"] - scope)[0]
     _fails(
