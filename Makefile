@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain bench-lifecycle report browser-setup twin-setup bench-twin
+.PHONY: run test test-fast setup generate build docs docs-serve lint realism bench clean engines-setup bench-engines bench-ml bench-explain bench-lifecycle report browser-setup twin-setup bench-twin bench-pages
 
 setup: $(STAMP)
 
@@ -101,6 +101,11 @@ bench-lifecycle: setup
 # 30 seconds; the registry must be built).
 bench-explain: setup
 	$(BIN)/python -m k12ews.ml.bench --db $(DB) --explain
+
+# `k12ews pages` on the built default district: one student's page (bar 1 s) and every
+# page of the largest school's principal (bar 1 minute); docs/access.md. Not a test.
+bench-pages: setup
+	$(BIN)/python -m k12ews.pages.bench --db $(DB)
 
 # The SQL layer on DuckDB, Postgres and Spark side by side (default district), then a
 # state-sized slice on Spark and DuckDB (docs/benchmarks.md, "Scale-out"). Tens of minutes.

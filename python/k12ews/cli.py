@@ -16,9 +16,15 @@
                     [--allow-weekend-instruction] [--edfi]   check a district's files
                     (or, with --edfi, its Ed-Fi extract: docs/edfi.md), load raw
     k12ews export   --format edfi-json DIR [--db PATH]   raw tables as Ed-Fi API resources
+    k12ews export   --format csv|parquet DIR --as-staff STAFF_ID [--db PATH]   one staff
+                    member's slice of the published tables: only the students in her
+                    scope and the columns her role may see (docs/access.md)
     k12ews check    DIR [--as-of-date D] [--project-dir P] [...]   readiness report before a
                     load: tables, years, problems by rule, what the data supports
     k12ews report   [--db PATH] [--out FILE]   self-contained HTML report of a built warehouse
+    k12ews pages    --as-staff STAFF_ID [--db PATH] [--out DIR] [--student ID ...]   printable
+                    pages of the students a staff member may see and her caseload page,
+                    only the fields her role may see (docs/access.md)
     k12ews twin     --db DISTRICT --out TWIN [--method fitted] [--seed S]   a built
                     district's synthetic twin in a new DuckDB file (docs/twin.md)
     k12ews twin-report --db DISTRICT --twin TWIN [--out FILE]   fidelity, privacy and
@@ -43,6 +49,7 @@ from pathlib import Path
 
 from k12ews import warehouse
 from k12ews.cli_export import cmd_export
+from k12ews.cli_pages import add_pages_command
 from k12ews.cli_publish import add_publish_command
 
 
@@ -320,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_twin_command(sub)
     add_publish_command(sub)
+    add_pages_command(sub)
     return parser
 
 
@@ -381,6 +389,13 @@ def _add_export_command(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="T1,T2",
         help="with --messy: tables whose file is not written",
+    )
+    e.add_argument(
+        "--as-staff",
+        default=None,
+        metavar="STAFF_ID",
+        help="write only this staff member's slice of the published tables: the students "
+        "in her scope, the columns her role may see (docs/access.md)",
     )
     e.set_defaults(func=cmd_export)
 

@@ -1,5 +1,6 @@
 """``k12ews export``: a warehouse's raw tables as contract files (CSV or Parquet, clean
-or messy on purpose) or as Ed-Fi API resources."""
+or messy on purpose) or as Ed-Fi API resources, or one staff member's slice of the
+published tables (``--as-staff``, docs/access.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from k12ews.export import export_raw
 
     db = args.db or warehouse.default_db_path()
+    if args.as_staff is not None:
+        return _export_slice(args, db)
     if args.format == "edfi-json":
         return _export_edfi(args, db)
     if not args.messy:
@@ -27,6 +30,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     for name, n in written.items():
         print(f"  {name}.{args.format:<40} {n:>12,}")
+    return 0
+
+
+def _export_slice(args: argparse.Namespace, db: Path) -> int:
+    from k12ews.access.slice import MANIFEST, export_slice
+
+    if args.messy or args.format == "edfi-json":
+        raise ValueError("--as-staff writes the published tables as csv or parquet files")
+    t0 = time.perf_counter()
+    result = export_slice(db, args.dir, args.format, args.as_staff)
+    scope = result.scope
+    print(
+        f"wrote the slice of staff member {scope.staff_id} "
+        f"({', '.join(scope.role_classes)}; {len(scope.students):,} students; "
+        f"{', '.join(sorted(scope.field_classes))}) as of {scope.as_of_date}: "
+        f"{sum(f.rows for f in result.files):,} rows in {len(result.files)} "
+        f"{args.format} files to {args.dir} in {time.perf_counter() - t0:.1f} s"
+    )
+    for f in result.files:
+        left = f" ({len(f.left_out)} columns left out)" if f.left_out else ""
+        print(f"  {f.relation + '.' + args.format:<52} {f.rows:>12,}{left}")
+    print(f"what each file holds and leaves out: {Path(args.dir) / MANIFEST}")
     return 0
 
 
