@@ -24,10 +24,7 @@ import duckdb
 import pandas as pd
 
 from k12ews import warehouse
-from k12ews.twin import learned
 from k12ews.twin.aggregates import min_cell_size
-from k12ews.twin.fitted import fitted_twin, profile_table
-from k12ews.twin.sources import real_frames
 
 METHODS = ("fitted", "learned", "both")
 
@@ -87,6 +84,12 @@ def cmd_twin(args: argparse.Namespace) -> int:
 
 
 def _twin(args: argparse.Namespace) -> int:
+    # imported here, not at the top: every `k12ews` command builds the parser that adds
+    # this one, and the twin's modules (scipy, the synthesizers) take seconds to import
+    from k12ews.twin import learned
+    from k12ews.twin.fitted import fitted_twin, profile_table
+    from k12ews.twin.sources import real_frames
+
     k = _check(args)
     t0 = time.perf_counter()
     tmp = args.out.with_name(args.out.name + ".partial")

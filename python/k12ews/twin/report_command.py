@@ -10,8 +10,6 @@ from pathlib import Path
 
 import duckdb
 
-from k12ews.twin import report
-
 
 def add_twin_report_command(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser(
@@ -24,6 +22,10 @@ def add_twin_report_command(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_twin_report(args: argparse.Namespace) -> int:
+    # imported here: every `k12ews` command builds the parser that adds this one, and the
+    # report's modules (scikit-learn, scipy) take seconds to import
+    from k12ews.twin import report
+
     for p in (args.db, args.twin):
         if not p.exists():
             raise ValueError(f"no database at {p}")
