@@ -62,3 +62,19 @@
 {% macro school_year_last_day(year) -%}
     cast({{ dbt.concat(["cast(" ~ year ~ " as " ~ dbt.type_string() ~ ")", "'-06-30'"]) }} as date)
 {%- endmacro %}
+
+{#- `expression` where the boolean column `is_covered` says the source covers the row,
+    else null (the success-metric tables, #14: a table left out, or a year or grade it
+    does not cover, is unknown, never zero). -#}
+{% macro if_known_bool(is_covered, expression) -%}
+    case when {{ is_covered }} then {{ expression }} end
+{%- endmacro %}
+
+{#- The date of `month_day` ('MM-DD', a string) in calendar year `year` (a column or
+    expression). -#}
+{% macro date_in_year(year, month_day) -%}
+    cast(
+        {{ dbt.concat(["cast(" ~ year ~ " as " ~ dbt.type_string() ~ ")", "'-" ~ month_day ~ "'"]) }}
+        as date
+    )
+{%- endmacro %}

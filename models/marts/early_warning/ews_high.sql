@@ -10,9 +10,40 @@ student_years as (
     select * from {{ ref('ews_student_year') }}
 ),
 
+wellbeing as (
+    select * from {{ ref('int_student_years__wellbeing') }}
+),
+
+college_career as (
+    select * from {{ ref('int_student_years__college_career') }}
+),
+
 high as (
-    select * from student_years
-    where grade_band = 'high'
+    select
+        student_years.*,
+        wellbeing.sel_composite_t_score,
+        wellbeing.is_sel_need_for_instruction,
+        wellbeing.climate_belonging,
+        wellbeing.climate_peer_relationships,
+        wellbeing.climate_adult_support,
+        wellbeing.is_climate_unfavourable,
+        college_career.advanced_courses_this_year,
+        college_career.advanced_courses_to_date,
+        college_career.has_earned_college_credit,
+        college_career.meets_both_exam_benchmarks,
+        college_career.is_cte_concentrator,
+        college_career.has_submitted_fafsa,
+        college_career.has_completed_fafsa
+    from student_years
+    left join wellbeing
+        on
+            student_years.student_id = wellbeing.student_id
+            and student_years.school_year = wellbeing.school_year
+    left join college_career
+        on
+            student_years.student_id = college_career.student_id
+            and student_years.school_year = college_career.school_year
+    where student_years.grade_band = 'high'
 ),
 
 flagged as (
@@ -53,6 +84,23 @@ flagged as (
         abc_course_flag,
         abc_flag_count,
         unknown_indicators,
+        sel_composite_t_score,
+        is_sel_need_for_instruction,
+        climate_belonging,
+        climate_peer_relationships,
+        climate_adult_support,
+        is_climate_unfavourable,
+        advanced_courses_this_year,
+        advanced_courses_to_date,
+        has_earned_college_credit,
+        meets_both_exam_benchmarks,
+        is_cte_concentrator,
+        has_submitted_fafsa,
+        has_completed_fafsa,
+        -- success metrics (#14): unknown (null) where the table does not cover the
+        -- student-year or the student has no score; not counted in flag_count
+        is_sel_need_for_instruction as flag_sel,
+        is_climate_unfavourable as flag_climate,
         {{ flag_if_known('attendance_data_status', 'is_chronically_absent') }} as flag_attendance,
         {{ flag_if_known('course_performance_data_status', 'core_failures > 0') }}
             as flag_course,
@@ -88,7 +136,9 @@ final as (
         + case when flagged.flag_off_track then 1 else 0 end
         + case when flagged.flag_behaviour then 1 else 0 end
         + case when flagged.flag_mobility then 1 else 0 end
-        + case when flagged.flag_over_age then 1 else 0 end as flag_count
+        + case when flagged.flag_over_age then 1 else 0 end as flag_count,
+        case when flagged.flag_sel then 1 else 0 end
+        + case when flagged.flag_climate then 1 else 0 end as success_flag_count
     from flagged
 )
 

@@ -9,9 +9,37 @@ student_years as (
     select * from {{ ref('ews_student_year') }}
 ),
 
+wellbeing as (
+    select * from {{ ref('int_student_years__wellbeing') }}
+),
+
+math_interims as (
+    select * from {{ ref('int_student_years__math_interims') }}
+),
+
 middle as (
-    select * from student_years
-    where grade_band = 'middle'
+    select
+        student_years.*,
+        wellbeing.sel_composite_t_score,
+        wellbeing.is_sel_need_for_instruction,
+        wellbeing.climate_belonging,
+        wellbeing.climate_peer_relationships,
+        wellbeing.climate_adult_support,
+        wellbeing.is_climate_unfavourable,
+        math_interims.math_interim_percentile,
+        math_interims.math_interim_growth_percentile,
+        math_interims.is_math_interim_low,
+        math_interims.is_math_growth_low
+    from student_years
+    left join wellbeing
+        on
+            student_years.student_id = wellbeing.student_id
+            and student_years.school_year = wellbeing.school_year
+    left join math_interims
+        on
+            student_years.student_id = math_interims.student_id
+            and student_years.school_year = math_interims.school_year
+    where student_years.grade_band = 'middle'
 ),
 
 flagged as (
@@ -51,6 +79,21 @@ flagged as (
         abc_course_flag,
         abc_flag_count,
         unknown_indicators,
+        sel_composite_t_score,
+        is_sel_need_for_instruction,
+        climate_belonging,
+        climate_peer_relationships,
+        climate_adult_support,
+        is_climate_unfavourable,
+        math_interim_percentile,
+        math_interim_growth_percentile,
+        is_math_interim_low,
+        is_math_growth_low,
+        -- success metrics (#14): unknown (null) where the table does not cover the
+        -- student-year or the student has no score; not counted in flag_count
+        is_sel_need_for_instruction as flag_sel,
+        is_climate_unfavourable as flag_climate,
+        is_math_growth_low as flag_math_growth,
         {{ flag_if_known('attendance_data_status', 'is_chronically_absent') }} as flag_attendance,
         {{ flag_if_known(
             'course_performance_data_status', 'abc_course_flag or core_failures > 0'
@@ -77,7 +120,10 @@ final as (
         + case when flagged.flag_course then 1 else 0 end
         + case when flagged.flag_behaviour then 1 else 0 end
         + case when flagged.flag_mobility then 1 else 0 end
-        + case when flagged.flag_over_age then 1 else 0 end as flag_count
+        + case when flagged.flag_over_age then 1 else 0 end as flag_count,
+        case when flagged.flag_sel then 1 else 0 end
+        + case when flagged.flag_climate then 1 else 0 end
+        + case when flagged.flag_math_growth then 1 else 0 end as success_flag_count
     from flagged
 )
 

@@ -2,7 +2,10 @@
 -- snapshot a counsellor sees: the student's band flags in one shape for every band,
 -- the number of flags and the reasons in words built from the student's own values.
 -- unknown_indicators names what the district's data cannot say for the student this
--- year (doc block data_coverage): those flags are null, never "not flagged".
+-- year (doc block data_coverage): those flags are null, never "not flagged". The
+-- success-metric flags (#14: social-emotional screener, climate survey, math interim
+-- growth) sit beside them with their own count and reasons, null where their table does
+-- not cover the student-year.
 with
 
 elementary as (
@@ -40,7 +43,17 @@ bands as (
         flag_behaviour,
         flag_mobility,
         cast(null as boolean) as flag_over_age,
-        flag_count
+        flag_count,
+        sel_composite_t_score,
+        climate_belonging,
+        climate_peer_relationships,
+        climate_adult_support,
+        math_interim_percentile,
+        math_interim_growth_percentile,
+        flag_sel,
+        flag_climate,
+        flag_math_growth,
+        success_flag_count
     from elementary
     union all
     select
@@ -55,7 +68,17 @@ bands as (
         flag_behaviour,
         flag_mobility,
         flag_over_age,
-        flag_count
+        flag_count,
+        sel_composite_t_score,
+        climate_belonging,
+        climate_peer_relationships,
+        climate_adult_support,
+        math_interim_percentile,
+        math_interim_growth_percentile,
+        flag_sel,
+        flag_climate,
+        flag_math_growth,
+        success_flag_count
     from middle
     union all
     select
@@ -70,7 +93,17 @@ bands as (
         flag_behaviour,
         flag_mobility,
         flag_over_age,
-        flag_count
+        flag_count,
+        sel_composite_t_score,
+        climate_belonging,
+        climate_peer_relationships,
+        climate_adult_support,
+        cast(null as {{ dbt.type_int() }}) as math_interim_percentile,
+        cast(null as {{ dbt.type_int() }}) as math_interim_growth_percentile,
+        flag_sel,
+        flag_climate,
+        cast(null as boolean) as flag_math_growth,
+        success_flag_count
     from high
 ),
 
@@ -118,6 +151,17 @@ joined as (
         bands.flag_over_age,
         bands.flag_count,
         bands.flag_count > 0 as is_flagged,
+        -- success metrics (#14): beside the flags, not counted in flag_count
+        bands.sel_composite_t_score,
+        bands.climate_belonging,
+        bands.climate_peer_relationships,
+        bands.climate_adult_support,
+        bands.math_interim_percentile,
+        bands.math_interim_growth_percentile,
+        bands.flag_sel,
+        bands.flag_climate,
+        bands.flag_math_growth,
+        bands.success_flag_count,
         current_students.unknown_indicators
     from current_students
     inner join bands
@@ -179,7 +223,55 @@ final as (
                 when joined.flag_mobility then 'entered after the year began'
             end,
             case when joined.flag_over_age then 'held back before or over-age for grade' end
-        ) as flag_reasons
+        ) as flag_reasons,
+        nullif(
+            concat_ws(
+                '; ',
+                case
+                    when joined.flag_sel
+                        then
+                            'social-emotional composite T-score '
+                            || cast(joined.sel_composite_t_score as {{ dbt.type_string() }})
+                            || ' (need for instruction)'
+                end,
+                case
+                    when joined.flag_climate
+                        then
+                            'unfavourable climate survey (belonging '
+                            || coalesce(
+                                {{ double_as_text(
+                                    round_half_away('joined.climate_belonging', 1)
+                                ) }},
+                                'not answered'
+                            )
+                            || ', peers '
+                            || coalesce(
+                                {{ double_as_text(
+                                    round_half_away('joined.climate_peer_relationships', 1)
+                                ) }},
+                                'not answered'
+                            )
+                            || ', adults '
+                            || coalesce(
+                                {{ double_as_text(
+                                    round_half_away('joined.climate_adult_support', 1)
+                                ) }},
+                                'not answered'
+                            )
+                            || ' of 5)'
+                end,
+                case
+                    when joined.flag_math_growth
+                        then
+                            'math interim growth at the '
+                            || cast(
+                                joined.math_interim_growth_percentile as {{ dbt.type_string() }}
+                            )
+                            || 'th percentile of the norm'
+                end
+            ),
+            ''
+        ) as success_flag_reasons
     from joined
 )
 
