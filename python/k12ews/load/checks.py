@@ -87,11 +87,11 @@ def _type_words(column: contract.Column) -> str:
 
 
 def _problem(cond: str, rule: str, column: str | None, value: str, message: str) -> tuple[str, str]:
-    """(condition, struct expression) of one row-level check."""
+    """(condition, struct expression) of one row-level check: the struct is the
+    problem a row that meets the condition has."""
     col = lit(column) if column else "NULL"
     return cond, (
-        f"CASE WHEN {cond} THEN {{'rule': {lit(rule)}, 'column_name': {col}, "
-        f"'value': {value}, 'message': {message}}} END"
+        f"{{'rule': {lit(rule)}, 'column_name': {col}, 'value': {value}, 'message': {message}}}"
     )
 
 
@@ -268,14 +268,15 @@ def _control_problem(table: contract.Table, staged: Staged) -> list[tuple[str, s
     return [
         (
             cond,
-            f"CASE WHEN {cond} THEN {{'rule': 'control_character', 'column_name': {first(lit)}, "
-            f"'value': {first(lambda n: _text(staged, n))}, 'message': {message}}} END",
+            f"{{'rule': 'control_character', 'column_name': {first(lit)}, "
+            f"'value': {first(lambda n: _text(staged, n))}, 'message': {message}}}",
         )
     ]
 
 
 def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
-    """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per check."""
+    """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per
+    check, the struct being the problem of a row that meets the condition."""
     out: list[tuple[str, str]] = _control_problem(table, staged)
     for c in table.columns:
         out += _column_problems(table, c, staged, ctx.crosswalks)
@@ -299,9 +300,13 @@ def _typed_rows(table: contract.Table, staged: Staged, source: str) -> str:
 def _typed_select(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
     """SQL of the typed rows of ``source`` with ``_problems``, their row-level problems."""
     found = row_problems(table, staged, ctx)
-    problems = ",\n".join(p for _, p in found)
-    # the list is built only for rows that break a rule: most rows pay one OR of tests
-    any_problem = " OR ".join(f"coalesce({cond}, false)" for cond, _ in found)
+    # each condition is written (and bound, and evaluated) once, as a flag _p<i>; the
+    # problem list is built only for rows that break a rule: most rows pay one OR of flags
+    flags = ", ".join(f"coalesce({cond}, false) AS _p{i}" for i, (cond, _) in enumerate(found))
+    problems = ",\n".join(
+        f"CASE WHEN _p{i} THEN {struct} END" for i, (_, struct) in enumerate(found)
+    )
+    any_problem = " OR ".join(f"_p{i}" for i in range(len(found)))
     struct = f"CASE WHEN {any_problem} THEN list_filter([{problems}], lambda x: x IS NOT NULL) END"
     if not staged.plain:
         struct = (
@@ -311,8 +316,9 @@ def _typed_select(table: contract.Table, staged: Staged, source: str, ctx: Conte
     keep = "" if staged.plain else "_line, "
     kept = ", ".join(q(c.name) for c in table.columns)
     return f"""
-        WITH typed AS ({_typed_rows(table, staged, source)})
-        SELECT {keep}{kept}, {struct} AS _problems FROM typed
+        WITH typed AS ({_typed_rows(table, staged, source)}),
+        flagged AS (SELECT *, {flags} FROM typed)
+        SELECT {keep}{kept}, {struct} AS _problems FROM flagged
     """
 
 

@@ -42,6 +42,7 @@ import duckdb
 from k12ews import contract, warehouse
 from k12ews.dbt_sources import CROSSWALK_CODE_COLUMNS
 from k12ews.load import checks, meanings, rules, sets
+from k12ews.load.counts import counts, write_counts
 from k12ews.load.infer import infer_spell_schools
 from k12ews.load.notes import future_exit_notes, unknown_code_notes
 from k12ews.load.read import (
@@ -54,15 +55,13 @@ from k12ews.load.read import (
     staging_name,
 )
 from k12ews.load.result import (
-    EXAMPLES_PER_RULE,
-    REPORT_LIMIT,
-    FileCounts,
     LoadCrash,
     LoadError,
     LoadResult,
     Mode,
     Problem,
 )
+from k12ews.load.threads import one_thread_if_small
 
 REJECT_COLUMNS = (
     "table_name VARCHAR, file VARCHAR, line BIGINT, rule VARCHAR, column_name VARCHAR, "
@@ -244,69 +243,81 @@ def load_folder(
         staged, file_problems = stage_folder(con, folder, materialize=id_secret is not None)
         if file_problems:
             raise _fail(file_problems)
-        hashed = None
-        if id_secret is not None:
-            from k12ews.privacy import hash_student_ids
+        with one_thread_if_small(con, staged):
+            return _check_and_write(con, staged, ctx, mode, id_secret, seeds_dir, line_sources)
 
-            with_ids = [  # a table left out has no rows (and is a view): nothing to hash
-                staging_name(t.name)
-                for t in contract.TABLES
-                if "student_id" in t.column_names and staged[t.name].fmt != "absent"
-            ]
-            hashed = hash_student_ids(con, with_ids, id_secret)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
-        meanings.write_meaning_tables(con, seeds_dir)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {checks.ADJUSTMENTS} ({checks.ADJUSTMENT_COLUMNS})"
-        )
-        merged: dict[str, int] = {}
-        for name in rules.LOAD_ORDER:
-            with _crash_names(staged[name].file):
-                if name == "enrollments":
-                    infer_spell_schools(con, staged)  # a spell sent without its school
-                merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
-        result = _counts(con, staged, merged, mode)
-        result.hashed_ids = hashed
-        result.notes += unknown_code_notes(con)
-        result.notes += [
-            f"{s.file}: no file; optional, so {s.table} loads empty (its indicators are unknown)"
-            for s in staged.values()
-            if s.fmt == "absent"
+
+def _check_and_write(
+    con: duckdb.DuckDBPyConnection,
+    staged: dict[str, Staged],
+    ctx: checks.Context,
+    mode: Mode,
+    id_secret: bytes | None,
+    seeds_dir: Path,
+    line_sources: Path | None,
+) -> LoadResult:
+    """Steps 2 to 5 of the module doc on the staged files: hash, check, judge, write."""
+    hashed = None
+    if id_secret is not None:
+        from k12ews.privacy import hash_student_ids
+
+        with_ids = [  # a table left out has no rows (and is a view): nothing to hash
+            staging_name(t.name)
+            for t in contract.TABLES
+            if "student_id" in t.column_names and staged[t.name].fmt != "absent"
         ]
-        result.notes += [
-            f"{s.file}: a header and no rows; {s.table} loads empty (its indicators are unknown)"
-            for s in staged.values()
-            if s.fmt != "absent" and s.rows_read == 0
-        ]
-        result.notes += future_exit_notes(con, ctx.as_of)
-        for s in staged.values():
-            result.notes += s.notes
-        if mode == "strict" and result.rows_rejected:
-            drift = "".join(f"\n{n}" for n in result.notes if n.startswith("unknown code"))
-            raise LoadError(
-                f"load failed: {result.rows_rejected:,} of {result.rows_read:,} rows break "
-                "the contract; raw left unchanged (--quarantine loads the valid rows)" + drift,
-                result.problems,
-                result.rows_rejected,
-                result.rejects_by_file_rule,
-            )
-        _write_counts(con, result)
-        audits = {
-            "raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)",
-            "raw_adjustments": f"(SELECT * FROM {checks.ADJUSTMENTS} ORDER BY file, line, rule)",
-            "raw_loads": "_counts",
-        }
-        if line_sources is not None:
-            path = str(line_sources).replace("'", "''")
-            audits["raw_line_sources"] = (
-                f"(SELECT table_name, CAST(line AS BIGINT) AS line, source, note FROM "
-                f"read_csv('{path}', header = true, all_varchar = true) ORDER BY table_name, line)"
-            )
-        warehouse.replace_raw_from_load(
-            con,
-            {name: f"_ok_{name}" for name in rules.LOAD_ORDER},
-            audits,
+        hashed = hash_student_ids(con, with_ids, id_secret)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects ({REJECT_COLUMNS})")
+    meanings.write_meaning_tables(con, seeds_dir)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {checks.ADJUSTMENTS} ({checks.ADJUSTMENT_COLUMNS})")
+    merged: dict[str, int] = {}
+    for name in rules.LOAD_ORDER:
+        with _crash_names(staged[name].file):
+            if name == "enrollments":
+                infer_spell_schools(con, staged)  # a spell sent without its school
+            merged[name] = _check_table(con, contract.table(name), staged[name], ctx)
+    result = counts(con, staged, merged, mode)
+    result.hashed_ids = hashed
+    result.notes += unknown_code_notes(con)
+    result.notes += [
+        f"{s.file}: no file; optional, so {s.table} loads empty (its indicators are unknown)"
+        for s in staged.values()
+        if s.fmt == "absent"
+    ]
+    result.notes += [
+        f"{s.file}: a header and no rows; {s.table} loads empty (its indicators are unknown)"
+        for s in staged.values()
+        if s.fmt != "absent" and s.rows_read == 0
+    ]
+    result.notes += future_exit_notes(con, ctx.as_of)
+    for s in staged.values():
+        result.notes += s.notes
+    if mode == "strict" and result.rows_rejected:
+        drift = "".join(f"\n{n}" for n in result.notes if n.startswith("unknown code"))
+        raise LoadError(
+            f"load failed: {result.rows_rejected:,} of {result.rows_read:,} rows break "
+            "the contract; raw left unchanged (--quarantine loads the valid rows)" + drift,
+            result.problems,
+            result.rows_rejected,
+            result.rejects_by_file_rule,
         )
+    write_counts(con, result)
+    audits = {
+        "raw_rejects": "(SELECT * FROM _rejects ORDER BY file, line)",
+        "raw_adjustments": f"(SELECT * FROM {checks.ADJUSTMENTS} ORDER BY file, line, rule)",
+        "raw_loads": "_counts",
+    }
+    if line_sources is not None:
+        path = str(line_sources).replace("'", "''")
+        audits["raw_line_sources"] = (
+            f"(SELECT table_name, CAST(line AS BIGINT) AS line, source, note FROM "
+            f"read_csv('{path}', header = true, all_varchar = true) ORDER BY table_name, line)"
+        )
+    warehouse.replace_raw_from_load(
+        con,
+        {name: f"_ok_{name}" for name in rules.LOAD_ORDER},
+        audits,
+    )
     return result
 
 
@@ -337,91 +348,3 @@ def _check_table(
     if staged.fmt == "csv":  # a Parquet file stays the source of _ok_<table>
         staged.drop(con)
     return judged.merged
-
-
-def _file_rule_counts(con: duckdb.DuckDBPyConnection, relation: str) -> dict[tuple[str, str], int]:
-    order = {name: i for i, name in enumerate([*rules.RULES, *rules.ADJUSTMENTS])}
-    files = {name: i for i, name in enumerate(rules.LOAD_ORDER)}
-    rows = con.execute(f"SELECT table_name, file, rule, count(*) FROM {relation} GROUP BY ALL")
-    found = sorted(
-        rows.fetchall(), key=lambda r: (files.get(str(r[0]), 99), order.get(str(r[2]), 99))
-    )
-    return {(str(f), str(r)): int(n) for _, f, r, n in found}
-
-
-def _counts(
-    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], merged: dict[str, int], mode: Mode
-) -> LoadResult:
-    loaded = dict(
-        con.execute(
-            " UNION ALL ".join(
-                f"SELECT {checks.lit(t.name)}, count(*) FROM _ok_{t.name}" for t in contract.TABLES
-            )
-        ).fetchall()
-    )
-    rejected = dict(
-        con.execute("SELECT table_name, count(*) FROM _rejects GROUP BY table_name").fetchall()
-    )
-    files = []
-    for t in contract.TABLES:
-        s = staged[t.name]
-        status = "absent" if s.fmt == "absent" else "empty" if s.rows_read == 0 else "loaded"
-        counts = FileCounts(
-            t.name,
-            s.file,
-            s.rows_read,
-            int(loaded[t.name]),
-            int(rejected.get(t.name, 0)),
-            merged[t.name],
-            status,
-        )
-        if counts.rows_read != counts.rows_loaded + counts.rows_rejected + counts.rows_merged:
-            raise AssertionError(f"{s.file}: rows read != loaded + rejected + merged ({counts})")
-        files.append(counts)
-    by_file_rule = _file_rule_counts(con, "_rejects")
-    by_rule: dict[str, int] = {}
-    for (_, rule), n in by_file_rule.items():
-        by_rule[rule] = by_rule.get(rule, 0) + n
-    order = {name: i for i, name in enumerate(rules.LOAD_ORDER)}
-    first = con.execute(
-        "SELECT file, line, column_name, value, rule, message FROM _rejects "
-        "QUALIFY row_number() OVER (PARTITION BY file, rule ORDER BY line) <= ? "
-        "ORDER BY list_position(?, table_name), rule, line LIMIT ?",
-        [EXAMPLES_PER_RULE, sorted(order, key=order.__getitem__), REPORT_LIMIT],
-    ).fetchall()
-    return LoadResult(
-        mode=mode,
-        files=files,
-        rejects_by_rule=dict(sorted(by_rule.items(), key=lambda kv: _rule_rank(kv[0]))),
-        rejects_by_file_rule=by_file_rule,
-        adjustments_by_file_rule=_file_rule_counts(con, checks.ADJUSTMENTS),
-        problems=[Problem(*r) for r in first],
-    )
-
-
-def _rule_rank(rule: str) -> int:
-    return list(rules.RULES).index(rule) if rule in rules.RULES else len(rules.RULES)
-
-
-def _write_counts(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _counts (table_name VARCHAR, file VARCHAR, "
-        "mode VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, "
-        "rows_merged BIGINT, status VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO _counts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                f.table,
-                f.file,
-                result.mode,
-                f.rows_read,
-                f.rows_loaded,
-                f.rows_rejected,
-                f.rows_merged,
-                f.status,
-            ]
-            for f in result.files
-        ],
-    )

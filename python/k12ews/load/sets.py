@@ -234,16 +234,19 @@ def write_spells(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SPELLS_SQL)
 
 
-def _flag_quickly(con: duckdb.DuckDBPyConnection, t: str, found: list[SetCheck], rows: str) -> str:
-    """Table ``_cand_<t>`` of the rows of ``rows`` the quick forms flag; return it."""
+def _flag_quickly(
+    con: duckdb.DuckDBPyConnection, t: str, found: list[SetCheck], rows: str
+) -> tuple[str, int]:
+    """Table ``_cand_<t>`` of the rows of ``rows`` the quick forms flag: its name and
+    its row count."""
     quick = [s for s in found if not s.implied]
     joins = " ".join(s.quick_join or s.join for s in quick)
     fails = " OR ".join(f"coalesce({s.quick_fails or s.fails}, false)" for s in quick)
-    con.execute(
+    flagged = con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cand_{t} AS "
         f"SELECT r.* FROM ({rows}) AS r {joins} WHERE {fails}"
-    )
-    return f"_cand_{t}"
+    ).fetchone()
+    return f"_cand_{t}", int(flagged[0]) if flagged else 0
 
 
 def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged, grade_span: bool = True) -> None:
@@ -255,7 +258,10 @@ def joined_checks(con: duckdb.DuckDBPyConnection, judged: Judged, grade_span: bo
     cols = ", ".join(["_line", *(q(c) for c in judged.table.column_names)])
     rows = f"SELECT {cols} FROM {typed_name(judged.name)} WHERE {judged.alive()}"
     if any(s.has_quick_form for s in found):
-        rows = f"SELECT * FROM {_flag_quickly(con, judged.name, found, rows)}"
+        candidates, flagged = _flag_quickly(con, judged.name, found, rows)
+        if not flagged:  # every row passes the quick forms, so every full check
+            return
+        rows = f"SELECT * FROM {candidates}"
     judged.add_set_problems(con, _first_failure(found, rows))
 
 
