@@ -121,9 +121,19 @@ final as (
         + case when flagged.flag_behaviour then 1 else 0 end
         + case when flagged.flag_mobility then 1 else 0 end
         + case when flagged.flag_over_age then 1 else 0 end as flag_count,
-        case when flagged.flag_sel then 1 else 0 end
-        + case when flagged.flag_climate then 1 else 0 end
-        + case when flagged.flag_math_growth then 1 else 0 end as success_flag_count
+        -- null, not 0, when none of the success flags is known (no table covers the year)
+        case
+            when
+                coalesce(
+                    flagged.flag_sel,
+                    flagged.flag_climate,
+                    flagged.flag_math_growth
+                ) is not null
+                then
+                    case when flagged.flag_sel then 1 else 0 end
+                    + case when flagged.flag_climate then 1 else 0 end
+                    + case when flagged.flag_math_growth then 1 else 0 end
+        end as success_flag_count
     from flagged
 )
 
