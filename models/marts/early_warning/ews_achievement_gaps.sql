@@ -9,7 +9,7 @@
 -- not, students with an IEP against without, and each race/ethnicity group against the
 -- district's largest. A student whose group is unknown (student groups absent) is in
 -- no group. Suppressed (counts, means and gap null) when either group has fewer than
--- var min_cell_size students.
+-- var min_cell_size students. Only tests given on or before the as-of date count.
 with
 
 assessments as (
@@ -20,20 +20,31 @@ student_years as (
     select * from {{ ref('ews_student_year') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_warehouse__as_of_date') }}
+),
+
 scores as (
     select
-        student_id,
-        school_id,
-        school_year,
-        tested_grade_level as grade_level,
-        subject_area,
-        avg(cast(scale_score as {{ type_double() }})) as scale_score
+        assessments.student_id,
+        assessments.school_id,
+        assessments.school_year,
+        assessments.tested_grade_level as grade_level,
+        assessments.subject_area,
+        avg(cast(assessments.scale_score as {{ type_double() }})) as scale_score
     from assessments
+    cross join as_of
     where
-        scale_score is not null
-        and tested_grade_level between {{ var('achievement_gap_first_grade') }}
+        assessments.scale_score is not null
+        and assessments.administration_date <= as_of.as_of_date
+        and assessments.tested_grade_level between {{ var('achievement_gap_first_grade') }}
         and {{ var('achievement_gap_last_grade') }}
-    group by student_id, school_id, school_year, tested_grade_level, subject_area
+    group by
+        assessments.student_id,
+        assessments.school_id,
+        assessments.school_year,
+        assessments.tested_grade_level,
+        assessments.subject_area
 ),
 
 district_spread as (
