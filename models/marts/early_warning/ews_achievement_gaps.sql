@@ -52,7 +52,9 @@ district_spread as (
         school_year,
         grade_level,
         subject_area,
-        stddev_samp(scale_score) as district_sd
+        -- rounded: the sample SD's last bits depend on the order DuckDB sums in (1e-13
+        -- between two builds of the same rows), and every gap divides by it
+        {{ round_half_away('stddev_samp(scale_score)', 6) }} as district_sd
     from scores
     group by school_year, grade_level, subject_area
 ),
