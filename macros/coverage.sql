@@ -11,7 +11,8 @@
     {{ return([
         'attendance', 'course_performance', 'assessments', 'behaviour', 'services',
         'family_contacts', 'activities', 'entries', 'late_entry', 'over_age', 'student_groups',
-        'graduation', 'sex', 'race_ethnicity'
+        'graduation', 'sex', 'race_ethnicity', 'social_emotional', 'climate', 'math_interims',
+        'advanced_coursework', 'readiness_exam', 'cte', 'fafsa'
     ]) }}
 {%- endmacro %}
 

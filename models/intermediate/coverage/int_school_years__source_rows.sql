@@ -1,8 +1,11 @@
 -- Grain: one row per dated raw table per school per school year with a row of it up to
 -- the as-of date (source_name, school_id, school_year): how many rows the school has in
--- each of the optional tables the data-coverage rules count (course marks by term end,
--- state tests, incidents, services and family contacts by their date, activities by
--- school year), and the date of the latest. Read by int_school_years__data_coverage.
+-- each of the optional tables the data-coverage rules count (course marks by term end;
+-- state tests, incidents, services, family contacts, the social-emotional screener, the
+-- climate survey, math interims, the college-readiness exam and FAFSA by their date;
+-- post-secondary terms by their start, under the graduate's school and graduation year;
+-- activities, advanced courses and CTE by school year), and the date of the latest.
+-- Read by int_school_years__data_coverage.
 {{ config(materialized='table') }}
 
 with
@@ -27,8 +30,40 @@ parent_contacts as (
     select * from {{ ref('stg_sis__parent_contacts') }}
 ),
 
-activities as (
+extracurricular_participation as (
     select * from {{ ref('stg_sis__extracurricular_participation') }}
+),
+
+sel_screener_results as (
+    select * from {{ ref('stg_sis__sel_screener_results') }}
+),
+
+climate_survey_responses as (
+    select * from {{ ref('stg_sis__climate_survey_responses') }}
+),
+
+math_interim_assessments as (
+    select * from {{ ref('stg_sis__math_interim_assessments') }}
+),
+
+college_readiness_exams as (
+    select * from {{ ref('stg_sis__college_readiness_exams') }}
+),
+
+fafsa_completions as (
+    select * from {{ ref('stg_sis__fafsa_completions') }}
+),
+
+postsecondary_enrollments as (
+    select * from {{ ref('stg_sis__postsecondary_enrollments') }}
+),
+
+advanced_coursework as (
+    select * from {{ ref('stg_sis__advanced_coursework') }}
+),
+
+cte_participation as (
+    select * from {{ ref('stg_sis__cte_participation') }}
 ),
 
 as_of as (
@@ -40,10 +75,19 @@ as_of as (
 
 -- rows each school has in each dated table up to the as-of date
 {%- set dated_tables = [
-    ('assessments', 'assessments', 'administration_date'),
-    ('discipline_incidents', 'discipline_incidents', 'incident_date'),
-    ('program_services', 'program_services', 'start_date'),
-    ('parent_contacts', 'parent_contacts', 'contact_date'),
+    ('assessments', 'administration_date'),
+    ('discipline_incidents', 'incident_date'),
+    ('program_services', 'start_date'),
+    ('parent_contacts', 'contact_date'),
+    ('sel_screener_results', 'administration_date'),
+    ('climate_survey_responses', 'administration_date'),
+    ('math_interim_assessments', 'administration_date'),
+    ('college_readiness_exams', 'administration_date'),
+    ('fafsa_completions', 'submitted_date'),
+    ('postsecondary_enrollments', 'enrollment_begin'),
+] %}
+{%- set yearly_tables = [
+    'extracurricular_participation', 'advanced_coursework', 'cte_participation'
 ] %}
 final as (
     select
@@ -54,30 +98,32 @@ final as (
         max(term_end_date) as last_data_date
     from course_grades
     group by school_id, school_year
-    {%- for source, cte, date in dated_tables %}
+    {%- for source, date in dated_tables %}
         union all
         select
             '{{ source }}' as source_name,
-            {{ cte }}.school_id,
-            {{ cte }}.school_year,
+            {{ source }}.school_id,
+            {{ source }}.school_year,
             count(*) as rows_found,
-            max({{ cte }}.{{ date }}) as last_data_date
-        from {{ cte }}
+            max({{ source }}.{{ date }}) as last_data_date
+        from {{ source }}
         cross join as_of
-        where {{ cte }}.{{ date }} <= as_of.as_of_date
-        group by {{ cte }}.school_id, {{ cte }}.school_year
+        where {{ source }}.{{ date }} <= as_of.as_of_date
+        group by {{ source }}.school_id, {{ source }}.school_year
     {%- endfor %}
-    union all
-    select
-        'extracurricular_participation' as source_name,
-        activities.school_id,
-        activities.school_year,
-        count(*) as rows_found,
-        cast(null as date) as last_data_date
-    from activities
-    cross join as_of
-    where activities.school_year <= as_of.as_of_school_year
-    group by activities.school_id, activities.school_year
+    {%- for source in yearly_tables %}
+        union all
+        select
+            '{{ source }}' as source_name,
+            {{ source }}.school_id,
+            {{ source }}.school_year,
+            count(*) as rows_found,
+            cast(null as date) as last_data_date
+        from {{ source }}
+        cross join as_of
+        where {{ source }}.school_year <= as_of.as_of_school_year
+        group by {{ source }}.school_id, {{ source }}.school_year
+    {%- endfor %}
 )
 
 select * from final

@@ -10,7 +10,8 @@ its last date, 2023-12-01), each built with the SQL layer and its data tests:
   no attendance this year and one whose attendance stopped a month before a past year
   ended (4);
 - ``extract``: a de-identified research extract (students with an id only, enrollments
-  without entry and exit codes) with no attendance, course or mark files (5, 9).
+  without entry and exit codes) with no attendance, course or mark files, and neither
+  the social-emotional screener nor FAFSA (5, 9).
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def _extract(folder: Path) -> dict[str, object]:
         "sections",
         "section_staff",
         "section_enrollments",
+        "sel_screener_results",
+        "fafsa_completions",
     ):
         (folder / f"{table}.csv").unlink()
     return {}
@@ -318,6 +321,57 @@ def test_finding_05_a_missing_table_reads_as_unknown_never_zero(
         "where grade_band = 'high'",
     )[0]
     assert "attendance" in current and "course marks" not in current
+
+
+def test_finding_05_a_success_metric_table_left_out_is_unknown_and_named(
+    extract: tuple[Path, dict[str, object]],
+) -> None:
+    """The success-metric tables go through the same coverage as the others: without
+    the screener and FAFSA files their indicators are absent where they apply (not
+    applicable where they do not: FAFSA at the schools without grade 12), their values
+    and flags null, and the student-years name them; the tables that were sent stay
+    present."""
+    db, _ = extract
+    statuses = dict(
+        q(
+            db,
+            "select source_name, string_agg(distinct status, ',' order by status) "
+            "from core.fct_data_coverage where school_year < 2024 and source_name in "
+            "('sel_screener_results', 'fafsa_completions', 'climate_survey_responses', "
+            "'math_interim_assessments', 'advanced_coursework') group by source_name",
+        )
+    )
+    assert statuses == {
+        "sel_screener_results": "absent",
+        "fafsa_completions": "absent,not_applicable",
+        "climate_survey_responses": "present",
+        "math_interim_assessments": "not_applicable,present",
+        "advanced_coursework": "not_applicable,present",
+    }
+    assert q(
+        db,
+        "select count(sel_composite_t_score), count(flag_sel), count(*) > 0 "
+        "from ews.ews_elementary",
+    ) == [(0, 0, True)]
+    assert q(db, "select count(has_submitted_fafsa) from ews.ews_high") == [(0,)]
+    (elementary,) = q(
+        db,
+        "select any_value(unknown_indicators) from ews.ews_student_year "
+        "where grade_band = 'elementary' and school_year = 2023",
+    )[0]
+    assert "social-emotional screener" in elementary and "FAFSA" not in elementary
+    assert "climate survey" not in elementary
+    (high,) = q(
+        db,
+        "select any_value(unknown_indicators) from ews.ews_student_year "
+        "where grade_band = 'high' and school_year = 2023",
+    )[0]
+    assert "social-emotional screener" in high and "FAFSA" in high
+    assert q(
+        db,
+        "select distinct social_emotional_data_status, climate_data_status "
+        "from ews.ews_student_year where school_year = 2023",
+    ) == [("absent", "present")]
 
 
 def test_finding_09_a_de_identified_extract_loads_and_builds(
