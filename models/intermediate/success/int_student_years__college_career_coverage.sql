@@ -5,27 +5,22 @@
 -- school year; advanced courses and CTE to date, a row in any year up to this one; the
 -- exam, a row at the student's grade that year or at an earlier grade in an earlier year,
 -- and whether the exam is on record at all up to this year. A table left out covers
--- nothing: the measures it feeds are null, never zero.
+-- nothing: the measures it feeds are null, never zero. The years each table was sent
+-- for come from the data coverage's row counts (int_school_years__source_rows).
 with
 
 student_years as (
     select * from {{ ref('int_student_years') }}
 ),
 
-advanced as (
-    select * from {{ ref('stg_sis__advanced_coursework') }}
-),
-
 exams as (
     select * from {{ ref('stg_sis__college_readiness_exams') }}
 ),
 
-cte as (
-    select * from {{ ref('stg_sis__cte_participation') }}
-),
-
-fafsa as (
-    select * from {{ ref('stg_sis__fafsa_completions') }}
+-- rows of each table per school-year by the as-of date, counted once for the data
+-- coverage (advanced courses and CTE by school year, the exam and FAFSA by their date)
+source_rows as (
+    select * from {{ ref('int_school_years__source_rows') }}
 ),
 
 as_of as (
@@ -40,13 +35,6 @@ high as (
     where grade_band = 'high'
 ),
 
-advanced_known as (
-    select advanced.*
-    from advanced
-    cross join as_of
-    where advanced.school_year <= as_of.as_of_school_year
-),
-
 exams_known as (
     select exams.*
     from exams
@@ -54,22 +42,9 @@ exams_known as (
     where exams.administration_date <= as_of.as_of_date
 ),
 
-cte_known as (
-    select cte.*
-    from cte
-    cross join as_of
-    where cte.school_year <= as_of.as_of_school_year
-),
-
-fafsa_known as (
-    select fafsa.*
-    from fafsa
-    cross join as_of
-    where fafsa.submitted_date <= as_of.as_of_date
-),
-
 advanced_years as (
-    select distinct school_year from advanced_known
+    select distinct school_year from source_rows
+    where source_name = 'advanced_coursework'
 ),
 
 -- a high-school student-year and whether the table covers it, or any year up to it
@@ -94,7 +69,8 @@ exam_grades as (
 ),
 
 cte_years as (
-    select distinct school_year from cte_known
+    select distinct school_year from source_rows
+    where source_name = 'cte_participation'
 ),
 
 cte_coverage as (
@@ -110,7 +86,8 @@ cte_coverage as (
 
 -- the district's exam is on record for some year up to this one (at any grade)
 exam_years as (
-    select distinct school_year from exams_known
+    select distinct school_year from source_rows
+    where source_name = 'college_readiness_exams'
 ),
 
 exam_record as (
@@ -146,7 +123,8 @@ exam_coverage as (
 ),
 
 fafsa_years as (
-    select distinct school_year from fafsa_known
+    select distinct school_year from source_rows
+    where source_name = 'fafsa_completions'
 ),
 
 final as (
