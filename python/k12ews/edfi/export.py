@@ -7,10 +7,10 @@ descriptors of its own namespace (``uri://district.k12ews/<Descriptor>#<code>``)
 grade levels use the standard's default values; the yearly characteristics become
 program associations spanning their school year, the MTSS tier and the minutes missed
 the k12ews extension (``_ext.k12ews``). The tables Ed-Fi has no resource for (parent
-contacts, extracurricular participation) and the staff tables, not yet mapped, are
-written beside them as contract CSV files, and so are the success-metric tables (#14) whose
-resources are not mapped yet (CTE is: ``export_success``; the others' resources are named in
-docs/edfi.md).
+contacts, extracurricular participation) are written beside them as contract CSV files,
+and so are the success-metric tables (#14) whose resources are not mapped yet (CTE is:
+``export_success``; the others' resources are named in docs/edfi.md). The staff tables are
+Staff, assignment, Cohort and Section resources (``export_staff``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from k12ews import contract, warehouse
 from k12ews.contract_success import SUCCESS_TABLES
 from k12ews.edfi import export_academics as academics
 from k12ews.edfi import export_people as people
+from k12ews.edfi import export_staff as staff
 from k12ews.edfi import export_success as success
 from k12ews.export import check_raw_schema, write_query
 
@@ -32,10 +33,6 @@ CONTRACT_FILES: tuple[str, ...] = (
     "parent_contacts",
     *(t.name for t in SUCCESS_TABLES if t.name != "cte_participation"),
 )
-# the staff tables, not yet written as Staff, StaffEducationOrganizationAssignmentAssociation,
-# Section, StaffSectionAssociation, StudentSectionAssociation and Cohort resources
-# (docs/edfi.md, "Not read yet"): contract files beside them too
-CONTRACT_FILES += contract.STAFF_TABLES
 
 
 def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
@@ -58,6 +55,36 @@ def _grade_descriptors(seeds_dir: Path) -> dict[int, str]:
             if r["grade_level"] and code.startswith("uri://ed-fi.org/"):
                 out.setdefault(int(r["grade_level"]), code)
     return out
+
+
+def _staff(rows: Any, district: int, sessions: staff.Sessions, out: people.Out) -> None:
+    """The staff tables (after the courses: a section's course offering may be new)."""
+    raw = warehouse.RAW
+    staff.staff(rows(f"select * from {raw}.staff order by staff_id"), out)
+    staff.assignments(
+        rows(f"select * from {raw}.staff_assignments order by staff_id, begin_date, school_id"),
+        district,
+        out,
+    )
+    staff.caseloads(
+        rows(f"select * from {raw}.staff_caseloads order by staff_id, student_id, begin_date"),
+        out,
+    )
+    references = staff.sections(
+        rows(f"select * from {raw}.sections order by section_id"), sessions, out
+    )
+    staff.section_staff(
+        rows(f"select * from {raw}.section_staff order by section_id, staff_id, begin_date"),
+        references,
+        out,
+    )
+    staff.section_enrollments(
+        rows(
+            f"select * from {raw}.section_enrollments order by section_id, student_id, begin_date"
+        ),
+        references,
+        out,
+    )
 
 
 def export_edfi(db_path: Path, out_dir: Path, seeds_dir: Path) -> dict[str, int]:
@@ -146,6 +173,7 @@ def export_edfi(db_path: Path, out_dir: Path, seeds_dir: Path) -> dict[str, int]
             ),
             out,
         )
+        _staff(rows, lea, sessions, out)
         written: dict[str, int] = {}
         for table in CONTRACT_FILES:
             cols = ", ".join(f'"{c}"' for c in contract.table(table).column_names)

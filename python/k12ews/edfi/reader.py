@@ -24,8 +24,14 @@ from k12ews.edfi.mapping.discipline import map_discipline
 from k12ews.edfi.mapping.grades import map_course_grades, map_courses
 from k12ews.edfi.mapping.people import map_enrollments, map_schools, map_students
 from k12ews.edfi.mapping.programs import PROGRAM_RESOURCES, map_programs
+from k12ews.edfi.mapping.sections import (
+    map_section_enrollments,
+    map_section_staff,
+    map_sections,
+)
+from k12ews.edfi.mapping.staff import map_caseloads, map_staff, map_staff_assignments
 from k12ews.edfi.settings import EdfiSettings
-from k12ews.edfi.source import SourceProblem, read_folder
+from k12ews.edfi.source import Extract, SourceProblem, read_folder
 from k12ews.edfi.tables import SOURCES_FILE, Tables
 
 # contract table -> the Ed-Fi resources it is read from (any one present writes it)
@@ -42,7 +48,24 @@ TABLE_RESOURCES: dict[str, tuple[str, ...]] = {
     "assessments": ("studentAssessments",),
     "program_services": PROGRAM_RESOURCES,
     "cte_participation": ("studentCTEProgramAssociations",),
+    "staff": ("staffs",),
+    "staff_assignments": ("staffEducationOrganizationAssignmentAssociations",),
+    "staff_caseloads": ("staffCohortAssociations",),
+    "sections": ("sections",),
+    "section_staff": ("staffSectionAssociations",),
+    "section_enrollments": ("studentSectionAssociations",),
 }
+# a table read only when the extract also has this resource (studentSectionAssociations
+# alone serve section attendance: k12ews.edfi.mapping.sections)
+TABLE_NEEDS: dict[str, str] = {"section_staff": "sections", "section_enrollments": "sections"}
+
+
+def _reads(extract: Extract, table: str) -> bool:
+    """Whether ``table`` is read from the extract's resources."""
+    needs = TABLE_NEEDS.get(table)
+    if needs is not None and not extract.has(needs):
+        return False
+    return any(extract.has(r) for r in TABLE_RESOURCES.get(table, ()))
 
 
 @dataclass
@@ -59,9 +82,7 @@ def read_extract(
 ) -> ReadResult:
     """Read the Ed-Fi extract in ``folder`` and write contract files to ``out``."""
     extract = read_folder(Path(folder))
-    both = sorted(
-        t for t in extract.contract_files if any(extract.has(r) for r in TABLE_RESOURCES.get(t, ()))
-    )
+    both = sorted(t for t in extract.contract_files if _reads(extract, t))
     if both:
         raise SourceProblem(
             extract.contract_files[both[0]].name,
@@ -81,11 +102,13 @@ def read_extract(
     map_assessments(m)
     map_programs(m)
     map_cte(m)
-    written = [
-        t.name
-        for t in contract.TABLES
-        if any(extract.has(r) for r in TABLE_RESOURCES.get(t.name, ()))
-    ]
+    map_staff(m)
+    map_staff_assignments(m)
+    map_caseloads(m)
+    map_sections(m)
+    map_section_staff(m)
+    map_section_enrollments(m)
+    written = [t.name for t in contract.TABLES if _reads(extract, t.name)]
     m.out.write(Path(out), written)
     copied = []
     for table, path in sorted(extract.contract_files.items()):

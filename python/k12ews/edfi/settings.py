@@ -21,3 +21,11 @@ class EdfiSettings:
     section_full_day_share: float = 1.0
     # False: section attendance events are not read at all.
     read_section_attendance: bool = True
+    # The CohortTypeDescriptor code values (any namespace) of the cohorts that are
+    # caseloads, and the contract's caseload_type of each (k12ews.edfi.mapping.staff).
+    # "Counselor List" is the Data Standard's; it has no case-manager type, so the
+    # export writes the district's own "Case Manager List".
+    caseload_cohort_types: tuple[tuple[str, str], ...] = (
+        ("Counselor List", "counselling"),
+        ("Case Manager List", "case_management"),
+    )

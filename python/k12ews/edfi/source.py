@@ -5,8 +5,9 @@ A folder holds one file per resource, as extract tools pull them from the ODS/AP
 ``.jsonl`` (one object per line), named by the resource (``studentSchoolAssociations``,
 case-insensitive; a ``.json`` file holding ``{"<resource>": [...]}`` is read too), and
 interchange XML files (``*.xml``, any name: each element says what it is). Contract
-files (``<table>.csv`` or ``.parquet``) for the tables Ed-Fi has no resource for
-(extracurricular_participation, parent_contacts) may lie beside them.
+files (``<table>.csv`` or ``.parquet``) for the tables the reader has no resource for
+(extracurricular_participation, parent_contacts, most success-metric tables) may lie
+beside them.
 
 A file that cannot be read (not JSON, a line that is not an object, XML that is not
 well formed) is a file-level problem (rule ``edfi_syntax``): nothing loads.
@@ -51,6 +52,12 @@ RESOURCES: tuple[str, ...] = (
     "studentHomelessProgramAssociations",
     "studentLanguageInstructionProgramAssociations",
     "studentCTEProgramAssociations",
+    "staffs",
+    "staffEducationOrganizationAssignmentAssociations",
+    "cohorts",
+    "staffCohortAssociations",
+    "studentCohortAssociations",
+    "staffSectionAssociations",
 )
 _BY_LOWER = {r.lower(): r for r in RESOURCES}
 

@@ -203,16 +203,10 @@ def test_an_unknown_grade_descriptor_is_rejected_naming_its_seed(extract: Path) 
     assert "xwalk_grade_level_descriptors" in p.message
 
 
-STAFF_FILES = ("staff_caseloads", "section_enrollments")
-
-
 def _in_contract_files(folder: Path) -> set[str]:
-    """Students with rows in the contract files beside the extract (copied as sent), but
-    for the staff tables, which the test edits itself."""
+    """Students with rows in the contract files beside the extract (copied as sent)."""
     found: set[str] = set()
     for path in folder.glob("*.csv"):
-        if path.stem in STAFF_FILES:
-            continue
         with path.open(encoding="utf-8", newline="") as f:
             found |= {r["student_id"] for r in csv.DictReader(f) if "student_id" in r}
     return found
@@ -229,27 +223,15 @@ def test_a_pre_kindergarten_spell_is_left_out_with_its_records(extract: Path) ->
     write(extract, "studentSchoolAssociations", ssa)
     student = ssa[i]["studentReference"]["studentUniqueId"]
     year = ssa[i]["schoolYearTypeReference"]["schoolYear"]
-    # the staff tables beside the extract are contract files, loaded as sent: a pre-K
-    # spell's student is on no K-12 caseload or roster of that year there
-    for table in STAFF_FILES:
-        path = extract / f"{table}.csv"
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header = lines[0].rstrip("\n").split(",")
-        sid, sy = header.index("student_id"), header.index("school_year")
-        kept = [
-            line
-            for line in lines[1:]
-            if not (line.split(",")[sid] == student and line.split(",")[sy] == str(year))
-        ]
-        path.write_text("".join([lines[0], *kept]), encoding="utf-8")
-    result, db = load(extract)  # strict: its attendance and marks are left out with it
-    assert result.rows_rejected == 0
+    result, db = load(extract)  # strict: its attendance, marks, caseloads and sections
+    assert result.rows_rejected == 0  # are left out with it
     assert any("Prekindergarten left out" in n for n in result.notes)
-    assert query(
-        db,
-        "select count(*) from raw.enrollments where student_id = ? and school_year = ?",
-        [student, year],
-    ) == [(0,)]
+    for table in ("enrollments", "staff_caseloads", "section_enrollments"):
+        assert query(
+            db,
+            f"select count(*) from raw.{table} where student_id = ? and school_year = ?",
+            [student, year],
+        ) == [(0,)], table
 
 
 def test_the_standards_default_descriptors_need_no_new_rows(extract: Path) -> None:
@@ -303,6 +285,9 @@ def test_section_attendance_becomes_daily_by_the_stated_rule(extract: Path) -> N
         and d["date"] not in school_events
     )
     half, whole = days[0], days[1]
+    # an extract with section attendance but no Sections: the associations serve the
+    # attendance rule alone (no section tables are read; test_edfi_staff)
+    (extract / "sections.json").unlink()
 
     def section(n: int) -> dict[str, Any]:
         return {

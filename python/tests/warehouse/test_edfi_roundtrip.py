@@ -56,6 +56,11 @@ def test_the_extract_is_ed_fi_resources_with_the_districts_descriptors(extract: 
     assert {"students.json", "studentSchoolAssociations.json", "grades.json"} <= names
     assert {"parent_contacts.csv", "extracurricular_participation.csv"} <= names
     assert "studentCTEProgramAssociations.json" in names and "cte_participation.csv" not in names
+    staff = {"staffs", "staffEducationOrganizationAssignmentAssociations", "cohorts"}
+    staff |= {"staffCohortAssociations", "studentCohortAssociations", "sections"}
+    staff |= {"staffSectionAssociations", "studentSectionAssociations"}
+    assert {f"{r}.json" for r in staff} <= names
+    assert not {"staff.csv", "sections.csv", "section_enrollments.csv"} & names
     ssa = json.loads((extract / "studentSchoolAssociations.json").read_text(encoding="utf-8"))
     assert ssa[0]["entryGradeLevelDescriptor"].startswith("uri://ed-fi.org/GradeLevelDescriptor#")
     assert ssa[0]["studentReference"]["studentUniqueId"]
@@ -69,8 +74,9 @@ def test_export_then_load_gives_back_the_raw_tables(small_db: Path, loaded: Path
         ).fetchone()
         loaded_rows = con.execute("select sum(rows_loaded) from audit.raw_loads").fetchone()
     # every line read from Ed-Fi names its record (the contract files have none): the 11
-    # SIS tables and cte_participation (the other success tables are contract files)
-    assert sources is not None and sources[0] > 0 and sources[1] == 12
+    # SIS tables, cte_participation and the six staff tables (the other success tables
+    # are contract files)
+    assert sources is not None and sources[0] > 0 and sources[1] == 18
     assert loaded_rows is not None and loaded_rows[0] > sources[0]
 
 

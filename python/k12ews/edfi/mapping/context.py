@@ -56,3 +56,7 @@ class Mapping:
 
 def student_of(record: Record) -> str | None:
     return text(ref(record.data, "studentReference").get("studentUniqueId"))
+
+
+def staff_of(record: Record) -> str | None:
+    return text(ref(record.data, "staffReference").get("staffUniqueId"))
