@@ -6,13 +6,15 @@ publish`` enforces on PostgreSQL: the rules are never copied here.
 A student is in scope when the staff member may see her core indicators (the row policy
 of ``publish``). A column is shown for a student only when the staff member holds its
 field class for that student: a teacher who is also a counsellor sees social-emotional
-columns for her caseload, not for her section rosters.
+columns for her caseload, not for her section rosters. A relation whose every row is a
+record of a class (seed ``access_row_classes``: a service received, an incident) shows a
+student's rows only when the staff member holds that class for her.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ from k12ews import warehouse
 
 ACCESS = "core.fct_staff_student_access"
 COLUMN_CLASSES = "seeds.access_column_classes"
+ROW_CLASSES = "seeds.access_row_classes"
 CORE = "core_indicators"
 
 
@@ -38,6 +41,8 @@ class Scope:
     grants: dict[str, frozenset[str]]
     # (schema.relation, column) -> field class
     column_classes: dict[tuple[str, str], str]
+    # schema.relation -> the class of its rows, where not core indicators
+    row_classes: dict[str, str] = field(default_factory=dict)
 
     @property
     def students(self) -> list[str]:
@@ -58,6 +63,11 @@ class Scope:
             raise ScopeError(
                 f"{relation}.{column} has no field class in seed access_column_classes"
             ) from None
+
+    def row_class(self, relation: str) -> str:
+        """The field class a staff member must hold for a student to see her rows of
+        ``relation``: core indicators unless seed access_row_classes names another."""
+        return self.row_classes.get(relation, CORE)
 
     def may_see(self, student_id: str, relation: str, column: str) -> bool:
         """Whether the staff member may see this column of this student's rows."""
@@ -90,7 +100,7 @@ def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
 
 def check_built(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     """Raise :class:`ScopeError` unless the warehouse has staff and its access tables."""
-    for relation in (ACCESS, COLUMN_CLASSES):
+    for relation in (ACCESS, COLUMN_CLASSES, ROW_CLASSES):
         if not relation_exists(con, relation):
             raise ScopeError(
                 f"{db} has no {relation}: the warehouse is not built with the access "
@@ -135,12 +145,17 @@ def read_scope(con: duckdb.DuckDBPyConnection, db: Path, staff_id: str) -> Scope
             f"select relation_name, column_name, field_class from {COLUMN_CLASSES}"
         ).fetchall()
     }
+    row_classes = {
+        str(r): str(f)
+        for r, f in con.execute(f"select relation_name, field_class from {ROW_CLASSES}").fetchall()
+    }
     return Scope(
         staff_id=staff_id,
         as_of_date=as_of_date,
         role_classes=tuple(sorted(roles)),
         grants={s: frozenset(c) for s, c in grants.items()},
         column_classes=classes,
+        row_classes=row_classes,
     )
 
 

@@ -4,7 +4,9 @@ tables, for a district without a server (docs/access.md).
 For every published relation with student rows (those seed ``access_column_classes``
 classes), one file holding only the rows of the students in the staff member's scope and
 only the columns of the field classes her role is granted; a column whose class she holds
-for some of her students and not others (two roles) is blank for the others. Her rows of
+for some of her students and not others (two roles) is blank for the others. A relation
+whose rows are records of a class (seed ``access_row_classes``: services, incidents) keeps
+only the rows of the students she holds that class for. Her rows of
 ``core.fct_staff_student_access`` are hers alone, as on the PostgreSQL peer. A column of a
 published relation that the seed does not class stops the export before anything is
 written, and the files are written to a temporary folder and moved in at the end.
@@ -85,7 +87,7 @@ def slice_select(scope: Scope, relation: str, columns: list[str]) -> tuple[str, 
     if relation == ACCESS:
         where = "r.staff_id = " + "'" + scope.staff_id.replace("'", "''") + "'"
     else:
-        where = f"r.student_id in {_granted(CORE)}"
+        where = f"r.student_id in {_granted(scope.row_class(relation))}"
     schema, name = relation.split(".")
     sql = (
         f"select {', '.join(keep)} from {_quote(schema)}.{_quote(name)} as r "

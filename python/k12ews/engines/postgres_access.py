@@ -13,7 +13,8 @@ After ``dbt build --target postgres`` has built the SQL layer (and with it
 - on every published table with a ``student_id``, enables row-level security with one
   policy: a row is visible to a login whose staff member may see that student's core
   indicators in ``core.fct_staff_student_access`` (the access table itself: the staff
-  member's own rows);
+  member's own rows), or for a relation whose rows are records of a class (seed
+  ``access_row_classes``: services, incidents), that class;
 - grants each group SELECT on exactly the columns of the field classes its role class is
   allowed (seed ``access_column_classes``): a restricted column is readable only by the
   roles allowed it, and a view per group and table (schema ``access_<role class>``,
@@ -102,6 +103,9 @@ def publish(con: Any) -> Published:
             cur, "select relation_name, column_name, field_class from seeds.access_column_classes"
         )
     }
+    row_classes = dict(
+        _fetch(cur, "select relation_name, field_class from seeds.access_row_classes")
+    )
     allowed: dict[str, set[str]] = {}
     for role_class, field_class in rules:
         allowed.setdefault(role_class, set()).add(field_class)
@@ -159,9 +163,10 @@ def publish(con: Any) -> Published:
         if relation == f"core.{ACCESS_TABLE}":
             using = f"staff_id = {mine}"
         else:
+            row_class = _lit(row_classes.get(relation, "core_indicators"))
             using = (
                 f"student_id in (select a.student_id from core.{ACCESS_TABLE} a "
-                f"where a.staff_id = {mine} and a.field_class = 'core_indicators')"
+                f"where a.staff_id = {mine} and a.field_class = {row_class})"
             )
         cur.execute(
             f"create policy {POLICY} on {relation} for select to {everyone} using ({using})"

@@ -1,11 +1,13 @@
 """Access by role enforced on PostgreSQL (docs/access.md): the SQL layer built on a
-throwaway server from the engine-test district, ``k12ews publish``, then a login as
-staff members of each role.
+throwaway server from the default district (``national_db``: 10,000 students a year, 12
+years, as issue #15's bars ask), ``k12ews publish``, then a login as staff members of
+each role.
 
 - a principal sees exactly the students enrolled at her school on the as-of date;
 - a counsellor exactly his current caseload;
 - a teacher exactly her current section rosters, and no disability or discipline-detail
-  column (a read of one is refused);
+  column (a read of one is refused), and no service or incident row at all (seed
+  access_row_classes);
 - a staff member whose every assignment has ended sees nothing;
 - a district analyst sees every row;
 - every published table with a ``student_id`` has a row-level security policy.
@@ -20,19 +22,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dbt_runner import REPO, run_dbt
 
-from k12ews import warehouse
 from k12ews.engines.postgres_access import login_name, unprotected
 from k12ews.engines.postgres_server import PostgresServer, running_postgres
 from k12ews.export import export_raw
-from k12ews.synth.config import GenerateConfig
-from k12ews.synth.district import generate
 
-DISTRICT = GenerateConfig(students=800, years=3, first_year=2023, seed=11)
 pytestmark = pytest.mark.engines
 
 
@@ -43,13 +42,9 @@ def _module(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def server(national_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     work = tmp_path_factory.mktemp("access_publish")
-    db = work / "district.duckdb"
-    with warehouse.connect(db) as con:
-        district = generate(DISTRICT)
-        warehouse.write_raw_and_truth(con, district.raw, district.truth)
-    export_raw(db, work / "parquet", "parquet")
+    export_raw(national_db, work / "parquet", "parquet")
     with running_postgres() as pg:
         env = {**os.environ, **pg.env()}
         proc = _module(env, "k12ews.engines.postgres_load", str(work / "parquet"))
@@ -130,6 +125,10 @@ def test_a_principal_sees_exactly_her_school(server: PostgresServer, as_of: dt.d
         assert seen == expected and seen, staff_id
         years = _ids(server, login_name(staff_id), "select student_id from ews.ews_student_year")
         assert years <= expected and years
+        # she holds the classes of service and incident rows (seed access_row_classes)
+        for relation in ("core.fct_program_services", "core.fct_discipline"):
+            records = _ids(server, login_name(staff_id), f"select student_id from {relation}")
+            assert records <= expected and records, relation
 
 
 def test_a_counsellor_sees_exactly_his_caseload(server: PostgresServer, as_of: dt.date) -> None:
@@ -168,6 +167,12 @@ def test_a_teacher_sees_her_rosters_and_no_restricted_column(
         seen = _ids(server, login_name(staff_id), "select student_id from core.dim_student")
         assert seen == expected, staff_id
         checked += bool(seen)
+        # a service or an incident row is a record of its class, not a core indicator:
+        # not one row of either, though their student, school and year columns are core
+        for relation in ("core.fct_program_services", "core.fct_discipline"):
+            assert _rows(server, login_name(staff_id), f"select count(*) from {relation}") == [
+                (0,)
+            ], relation
         for sql in (
             "select has_iep from ews.ews_student_year",
             "select has_504_plan from core.dim_student",

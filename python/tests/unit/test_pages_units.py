@@ -236,3 +236,45 @@ def test_slice_keeps_rows_in_scope_and_columns_of_classes_held() -> None:
     assert con.execute(sql).fetchall() == [("A", 9, None), ("B", 10, 5)]
     with pytest.raises(ScopeError, match=r"core\.dim_student\.secret"):
         slice_select(scope, "core.dim_student", ["student_id", "secret"])
+
+
+def test_slice_keeps_a_record_row_only_for_students_whose_row_class_is_held() -> None:
+    """A service row is itself a disability-and-services record (seed
+    access_row_classes): a case manager of B who also teaches A gets B's service rows
+    only, although the row's student, school and year are core columns."""
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.fct_program_services as select * from (values "
+        "('A', 2026, 'READ'), ('B', 2026, 'IEP'), ('B', 2025, 'IEP'), ('Z', 2026, 'IEP')) "
+        "t(student_id, school_year, service)"
+    )
+    relation = "core.fct_program_services"
+    classes = {
+        (relation, "student_id"): CORE,
+        (relation, "school_year"): CORE,
+        (relation, "service"): DISABILITY,
+    }
+    grants = {"A": frozenset({CORE}), "B": frozenset({CORE, DISABILITY})}
+    con.register(
+        GRANTS_VIEW,
+        pd.DataFrame(
+            [(s, c) for s in sorted(grants) for c in grants[s]],
+            columns=["student_id", "field_class"],
+        ),
+    )
+    scope = Scope(
+        "E1",
+        dt.date(2026, 12, 1),
+        ("case_manager", "teacher"),
+        grants,
+        classes,
+        row_classes={relation: DISABILITY},
+    )
+    sql, left_out = slice_select(scope, relation, ["student_id", "school_year", "service"])
+    assert left_out == []
+    assert con.execute(sql).fetchall() == [("B", 2025, "IEP"), ("B", 2026, "IEP")]
+    # without the row class the same relation's rows are core: A's row is kept, unlabelled
+    plain = Scope("E1", dt.date(2026, 12, 1), ("case_manager", "teacher"), grants, classes)
+    sql, _ = slice_select(plain, relation, ["student_id", "school_year", "service"])
+    assert [r[0] for r in con.execute(sql).fetchall()] == ["A", "B", "B"]

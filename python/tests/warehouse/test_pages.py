@@ -24,6 +24,10 @@ from k12ews.pages.caseload import student_file
 from k12ews.pages.data import ALL_FIELDS
 
 ROLES = ("teacher", "counsellor", "case_manager", "assistant_principal", "principal")
+REPO = Path(__file__).resolve().parents[3]
+# relations whose every row is a record of a class (a service, an incident)
+with (REPO / "seeds" / "access" / "access_row_classes.csv").open(encoding="utf-8") as _f:
+    ROW_CLASSES = {r["relation_name"]: r["field_class"] for r in csv.DictReader(_f)}
 # student ids are alphanumeric (a file name student_<id>.html splits at the _); incident
 # ids have a hyphen (INC2021-0000285)
 TOKEN = re.compile(r"[A-Za-z0-9]+")
@@ -198,6 +202,7 @@ def test_slice_holds_only_the_rows_and_columns_granted(
     relations = {r for r, _ in classes}
     files = sorted(tmp_path.glob("*.csv"))
     assert {p.stem for p in files} == relations
+    record_rows: dict[str, int] = {}
     for path in files:
         header, rows = _read_csv(path)
         assert {classes[(path.stem, c)] for c in header} <= held, path.name
@@ -205,10 +210,30 @@ def test_slice_holds_only_the_rows_and_columns_granted(
         assert not set(header) & set(left_out), path.name
         ids = {r["student_id"] for r in rows}
         assert ids <= scope, f"{path.name}: {sorted(ids - scope)[:5]}"
+        if path.stem in ROW_CLASSES:
+            # a service or incident row only for a student whose class she holds
+            access = facts["access"]
+            holders = set(
+                access.loc[
+                    (access["staff_id"] == staff_id)
+                    & (access["field_class"] == ROW_CLASSES[path.stem]),
+                    "student_id",
+                ]
+            )
+            assert ids <= holders, f"{path.name}: {sorted(ids - holders)[:5]}"
+            record_rows[path.stem] = len(rows)
         if path.stem == "core.fct_staff_student_access":
             assert {r["staff_id"] for r in rows} == {staff_id}
     _, students = _read_csv(tmp_path / "core.dim_student.csv")
     assert {r["student_id"] for r in students} == scope
+    # a class not held gives no service or incident row at all (a teacher's); a principal
+    # holds both and has rows of each
+    for relation, rows_kept in record_rows.items():
+        assert rows_kept == 0 or ROW_CLASSES[relation] in held, relation
+    if role == "teacher":
+        assert set(record_rows.values()) == {0}, record_rows
+    if role == "principal":
+        assert min(record_rows.values()) > 0, record_rows
 
 
 def _fails(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
