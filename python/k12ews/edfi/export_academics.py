@@ -53,17 +53,19 @@ def courses(
                         offered.add((c["course_code"], s["school_id"], year, first[0][0]))
     for code, school, year, term in sorted(offered, key=str):
         out.setdefault("courseOfferings", []).append(
-            {
-                "localCourseCode": code,
-                "courseReference": {"courseCode": code, "educationOrganizationId": lea(school)},
-                "schoolReference": {"schoolId": school},
-                "sessionReference": {
-                    "schoolId": school,
-                    "schoolYear": year,
-                    "sessionName": f"{year} {term}",
-                },
-            }
+            course_offering(code, school, year, f"{year} {term}")
         )
+
+
+def course_offering(code: str, school: int, year: int, session: str) -> dict[str, Any]:
+    """A CourseOffering of the district's course ``code`` at ``school`` in the session
+    named ``session`` of school year ``year``."""
+    return {
+        "localCourseCode": code,
+        "courseReference": {"courseCode": code, "educationOrganizationId": lea(school)},
+        "schoolReference": {"schoolId": school},
+        "sessionReference": {"schoolId": school, "schoolYear": year, "sessionName": session},
+    }
 
 
 def marks(rows: Rows, failing: set[str], passing: set[str], out: Out) -> None:

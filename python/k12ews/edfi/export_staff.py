@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from k12ews.edfi.export_people import EDFI, NAMESPACE, Out, Rows, clean, iso, lea, local
+from k12ews.edfi.export_academics import course_offering
+from k12ews.edfi.export_people import EDFI, NAMESPACE, Out, Rows, clean, iso, local
 from k12ews.edfi.settings import EdfiSettings
 
 WORK_MAIL = f"{EDFI}/ElectronicMailTypeDescriptor#Work"
@@ -140,16 +141,7 @@ def sections(rows: Rows, sessions: Sessions, out: Out) -> dict[str, dict[str, An
         if (code, school, year, session) not in offered:
             offered.add((code, school, year, session))
             out.setdefault("courseOfferings", []).append(
-                {
-                    "localCourseCode": code,
-                    "courseReference": {"courseCode": code, "educationOrganizationId": lea(school)},
-                    "schoolReference": {"schoolId": school},
-                    "sessionReference": {
-                        "schoolId": school,
-                        "schoolYear": year,
-                        "sessionName": session,
-                    },
-                }
+                course_offering(code, school, year, session)
             )
         out.setdefault("sections", []).append(
             {"sectionIdentifier": r["section_id"], "courseOfferingReference": offering}
