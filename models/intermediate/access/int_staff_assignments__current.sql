@@ -3,6 +3,11 @@
 -- and has not ended before it; an ended assignment grants nothing. Its role class and
 -- row scope come from seeds xwalk_staff_roles and access_rules: a role without a rule
 -- (class other) is left out.
+-- A table, not a view: PostgreSQL plans the access joins on its row count (as a view
+-- the as-of filter read as one row, and fct_staff_student_access ran for more than 20
+-- minutes on the default district).
+{{ config(materialized='table') }}
+
 with
 
 assignments as (

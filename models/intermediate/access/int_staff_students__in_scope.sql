@@ -5,6 +5,9 @@
 -- member's caseload at that school on the as-of date; section: students enrolled on the
 -- as-of date in a section of that school the staff member teaches on the as-of date.
 -- A school-, caseload- or section-scoped assignment without a school sees no one.
+-- A table, not a view: PostgreSQL plans fct_staff_student_access on its row count.
+{{ config(materialized='table') }}
+
 with
 
 assignments as (
