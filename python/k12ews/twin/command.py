@@ -11,7 +11,7 @@ built district, written to a new DuckDB file (docs/twin.md).
 
 Both learn only from a random ``1 - holdout`` of the district's students; the rest are
 the holdout the privacy figures compare with (``synthetic_twin.settings`` records the split's seed,
-never a student id).
+never a student id, and how many learned student-years were redrawn for equalling a real one).
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ def _twin(args: argparse.Namespace) -> int:
     try:
         with warehouse.connect(tmp) as out:
             out.execute("create schema synthetic_twin")
-            _table(out, "synthetic_twin.settings", settings)
             if fitted is not None:
                 warehouse.write_raw_and_truth(out, fitted.district.raw, fitted.district.truth)
                 _table(out, "synthetic_twin.aggregates", fitted.aggregates.published())
@@ -124,14 +123,17 @@ def _twin(args: argparse.Namespace) -> int:
             if args.method in ("learned", "both"):
                 rows = learned.student_years(feats, labels)
                 learn = rows[learned.members(rows["student_id"], 1 - args.holdout, args.seed)]
-                synth = learned.fit_and_sample(
-                    learn, len(rows), learned.LearnedSettings(seed=args.seed)
+                drawn = learned.fit_and_sample(
+                    learn, len(rows), learned.LearnedSettings(seed=args.seed), avoid=rows
                 )
-                _table(out, "synthetic_twin.learned_student_years", synth)
+                _table(out, "synthetic_twin.learned_student_years", drawn.frame)
+                settings["learned_copies_redrawn"] = drawn.copies_found
                 lines.append(
                     f"learned: {len(rows):,} synthetic student-years "
-                    f"(synthetic_twin.learned_student_years), from {len(learn):,} real ones"
+                    f"(synthetic_twin.learned_student_years), from {len(learn):,} real ones; "
+                    f"{drawn.copies_found} drawn equal to a real one, redrawn"
                 )
+            _table(out, "synthetic_twin.settings", settings)
         tmp.rename(args.out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from k12ews.ml.risk.features import ACTIONABLE, DERIVED
 from k12ews.ml.vocabulary import OUTCOMES, grade_band
+from k12ews.twin import privacy
 
 DECISION_POINT = "eoy"
 # The inputs the network learns: the strongest early-warning indicators of every group
@@ -54,6 +55,16 @@ CATEGORICAL = ("school_year", "grade_level", "sex", "race_ethnicity_reporting_gr
 UNKNOWN = "unknown"
 # the outcome columns of the learned table: outcome -> adverse / not / unknown
 OUTCOME_COLUMNS = {o: f"outcome_{o}" for o in OUTCOMES}
+# the columns a synthetic student-year is compared with the district's on: the twin
+# report's fidelity and privacy figures, and the exact copies the learned twin redraws
+COMPARED_NUMERIC = [*NUMERIC, "grade_level"]
+COMPARED_CATEGORICAL = [
+    "school_year",
+    "sex",
+    "race_ethnicity_reporting_group",
+    *FLAGS,
+    *OUTCOME_COLUMNS.values(),
+]
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,13 @@ def student_years(feats: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def fit_and_sample(real: pd.DataFrame, n: int, settings: LearnedSettings) -> pd.DataFrame:
+def fit_and_sample(
+    real: pd.DataFrame, n: int, settings: LearnedSettings, avoid: pd.DataFrame | None = None
+) -> privacy.Redrawn:
     """Fit the network to ``real`` (``student_years`` rows, ids dropped) and sample ``n``
-    synthetic rows of the same columns."""
+    synthetic rows of the same columns. Sampled rows equal to a row of ``avoid`` (the
+    district's real student-years) in every compared column are redrawn from the same
+    network until none is (``privacy.redraw_copies``)."""
     from DataSynthesizer.DataDescriber import DataDescriber
     from DataSynthesizer.DataGenerator import DataGenerator
 
@@ -118,10 +133,23 @@ def fit_and_sample(real: pd.DataFrame, n: int, settings: LearnedSettings) -> pd.
             seed=settings.seed,
         )
         describer.save_dataset_description_to_file(str(desc))
-        gen = DataGenerator()
-        gen.generate_dataset_in_correlated_attribute_mode(n, str(desc), seed=settings.seed)
-        synth = gen.synthetic_dataset.reset_index(drop=True)
-    return _typed(synth, real.columns.drop("student_id"))
+
+        def draw(rows: int, rnd: int) -> pd.DataFrame:
+            gen = DataGenerator()
+            # redraw rounds get their own seeds, after the first sample's
+            seed = settings.seed + 1_000_003 * rnd
+            gen.generate_dataset_in_correlated_attribute_mode(rows, str(desc), seed=seed)
+            return _typed(gen.synthetic_dataset.reset_index(drop=True), data.columns)
+
+        first = draw(n, 0)
+        if avoid is None:
+            done = privacy.Redrawn(first, 0, 0, 0)
+        else:
+            cols = COMPARED_NUMERIC + COMPARED_CATEGORICAL
+            done = privacy.redraw_copies(avoid, first, cols, draw)
+    synth = done.frame
+    synth.insert(0, "student_id", [f"L{i:07d}" for i in range(len(synth))])
+    return privacy.Redrawn(synth, done.copies_found, done.rows_redrawn, done.rounds)
 
 
 def _typed(synth: pd.DataFrame, columns: pd.Index) -> pd.DataFrame:
@@ -136,7 +164,6 @@ def _typed(synth: pd.DataFrame, columns: pd.Index) -> pd.DataFrame:
             out[c] = col.astype(str).replace({"nan": UNKNOWN})
     for c in _INTEGER_COUNTS:
         out[c] = out[c].round()
-    out.insert(0, "student_id", [f"L{i:07d}" for i in range(len(out))])
     return out
 
 

@@ -1,7 +1,8 @@
 """Privacy figures of a twin's student-years against the district's (docs/twin.md says
 what they do and do not promise; none is a differential privacy guarantee):
 
-- ``exact_copies``: synthetic rows equal to a real row in every compared column, beside
+- ``exact_copies``: synthetic rows equal to a real row in every compared column (the
+  learned twin redraws such rows before it is written, ``redraw_copies``), beside
   ``holdout_exact_copies``, the holdout's real rows equal to a member's (what chance
   alone gives: common rows such as no absence, failure or incident);
 - distance to closest record (DCR): each synthetic row's distance to its nearest real
@@ -18,6 +19,7 @@ what they do and do not promise; none is a differential privacy guarantee):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,15 +48,66 @@ def encode(
     return [x[sizes[i] : sizes[i + 1]] for i in range(len(frames))]
 
 
-def exact_copies(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> int:
-    """Synthetic rows identical to some real row in every column (missing equals missing;
-    rows compared by a 64-bit hash of their values)."""
+def copy_mask(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Which synthetic rows are identical to some real row in every column (missing
+    equals missing; rows compared by a 64-bit hash of their values)."""
 
     def keys(df: pd.DataFrame) -> pd.Series:
         frame = df[columns].reset_index(drop=True).astype(object)
         return pd.util.hash_pandas_object(frame.where(frame.notna(), None), index=False)
 
-    return int(keys(synth).isin(set(keys(real))).sum())
+    return keys(synth).isin(set(keys(real))).to_numpy()
+
+
+def exact_copies(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> int:
+    """Synthetic rows identical to some real row in every column (``copy_mask``)."""
+    return int(copy_mask(real, synth, columns).sum())
+
+
+@dataclass(frozen=True)
+class Redrawn:
+    frame: pd.DataFrame  # the synthetic rows, none a copy of a real one
+    copies_found: int  # synthetic rows equal to a real one as first drawn
+    rows_redrawn: int  # draws made to replace them, over all rounds
+    rounds: int
+
+
+def redraw_copies(
+    real: pd.DataFrame,
+    synth: pd.DataFrame,
+    columns: list[str],
+    draw: Callable[[int, int], pd.DataFrame],
+    max_rounds: int = 20,
+) -> Redrawn:
+    """``synth`` with every row that equals a real row (``copy_mask`` on ``columns``)
+    replaced, in place, by a fresh row from the same model: ``draw(n, round)`` returns
+    ``n`` new rows with ``synth``'s columns (``round`` counts from 1, for its seed).
+    Redrawn rows are checked again; a ``ValueError`` if some are still copies after
+    ``max_rounds`` rounds."""
+    out = synth.reset_index(drop=True).copy()
+    found = redrawn = 0
+    for rnd in range(max_rounds + 1):
+        mask = copy_mask(real, out, columns)
+        n = int(mask.sum())
+        if rnd == 0:
+            found = n
+        if n == 0:
+            return Redrawn(out, found, redrawn, rnd)
+        if rnd == max_rounds:
+            break
+        fresh = draw(n, rnd + 1).reset_index(drop=True)
+        if len(fresh) != n:
+            raise ValueError(f"a redraw of {n} rows returned {len(fresh)}")
+        for c in out.columns:
+            col = out[c].copy()
+            col[mask] = fresh[c].to_numpy()
+            out[c] = col
+        redrawn += n
+    raise ValueError(
+        f"{n} of {len(out):,} synthetic rows still equal a real row in every compared column "
+        f"({', '.join(columns)}) after {max_rounds} rounds of redrawing them: the model "
+        "puts too much of its mass on real rows"
+    )
 
 
 def nearest(

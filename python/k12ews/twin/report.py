@@ -19,14 +19,8 @@ from k12ews.twin import fidelity, learned, privacy, utility
 from k12ews.twin.aggregates import schema_of
 from k12ews.twin.sources import as_of_date, real_frames
 
-NUMERIC = [*learned.NUMERIC, "grade_level"]
-CATEGORICAL = [
-    "school_year",
-    "sex",
-    "race_ethnicity_reporting_group",
-    *learned.FLAGS,
-    *learned.OUTCOME_COLUMNS.values(),
-]
+NUMERIC = learned.COMPARED_NUMERIC
+CATEGORICAL = learned.COMPARED_CATEGORICAL
 # the bars of the issue (docs/twin.md)
 MAX_AUC_GAP = 0.03
 MAX_MEMBERSHIP_ADVANTAGE = 0.05
@@ -88,6 +82,10 @@ def build(real: duckdb.DuckDBPyConnection, twin: duckdb.DuckDBPyConnection) -> T
         if len(holdout):
             figs = privacy.privacy_figures(rows[member], holdout, synth, NUMERIC, CATEGORICAL)
             priv.append(figs.as_frame().assign(method=method))
+            if method == "learned" and "learned_copies_redrawn" in settings:
+                redrawn = float(settings["learned_copies_redrawn"])
+                row = {"figure": "copies_redrawn", "value": redrawn, "method": method}
+                priv.append(pd.DataFrame([row]))
         twin_reg = utility.train(t_feats, t_labels, as_of)
         util.append(utility.tstr(real_reg, twin_reg, feats, labels, method))
     report = TwinReport(

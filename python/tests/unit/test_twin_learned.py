@@ -9,7 +9,7 @@ import pytest
 
 from k12ews.ml.risk import features
 from k12ews.ml.vocabulary import GRADUATION, NEXT_GRADE, OUTCOMES
-from k12ews.twin import learned
+from k12ews.twin import learned, privacy
 
 N = 600
 
@@ -78,7 +78,9 @@ def test_members_keep_a_students_years_together_and_ignore_row_order():
 def test_the_network_keeps_the_absence_outcome_link_and_makes_no_copy(real):
     feats, labels = real
     rows = learned.student_years(feats, labels)
-    synth = learned.fit_and_sample(rows, 800, learned.LearnedSettings(seed=2))
+    drawn = learned.fit_and_sample(rows, 800, learned.LearnedSettings(seed=2), avoid=rows)
+    synth = drawn.frame
+    assert drawn.copies_found == drawn.rows_redrawn == 0  # bins make copies unlikely
     assert len(synth) == 800
     assert list(synth.columns) == list(rows.columns)
     assert synth["student_id"].str.startswith("L").all()
@@ -90,6 +92,23 @@ def test_the_network_keeps_the_absence_outcome_link_and_makes_no_copy(real):
     # continuous values are drawn within bins, so no synthetic row equals a real one
     key = ["absence_rate_to_date", "gpa_to_date"]
     assert not synth[key].merge(rows[key]).shape[0]
+
+
+def test_sampled_rows_equal_to_a_real_one_are_redrawn(real):
+    feats, labels = real
+    rows = learned.student_years(feats, labels)
+    settings = learned.LearnedSettings(seed=2)
+    first = learned.fit_and_sample(rows, 300, settings).frame
+    # the same fit and seed draw the same rows first: every one of them is planted among
+    # the rows to avoid, so all must be redrawn, and none may be left
+    again = learned.fit_and_sample(rows, 300, settings, avoid=pd.concat([rows, first]))
+    cols = learned.COMPARED_NUMERIC + learned.COMPARED_CATEGORICAL
+    assert again.copies_found == 300
+    assert again.rows_redrawn >= 300
+    assert privacy.exact_copies(first, again.frame, cols) == 0
+    assert privacy.exact_copies(rows, again.frame, cols) == 0
+    assert list(again.frame.columns) == list(first.columns)
+    assert again.frame["student_id"].is_unique
 
 
 def test_learned_rows_take_the_shape_the_models_read(real):

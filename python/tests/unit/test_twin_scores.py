@@ -56,6 +56,47 @@ def test_exact_copies_match_every_column_missing_included():
     assert privacy.exact_copies(real, synth, ["rate", "gpa", "group"]) == 3
 
 
+def test_planted_copies_are_redrawn_until_none_is_left():
+    real = _people(300, 1)
+    fresh = _people(400, 2)
+    # 40 planted copies, and a model whose first redraw copies again half the time
+    synth = pd.concat([fresh.iloc[:60], real.iloc[:40]], ignore_index=True)
+    cols = ["rate", "gpa", "group"]
+    calls = []
+
+    def draw(n: int, rnd: int) -> pd.DataFrame:
+        calls.append((n, rnd))
+        start = 60 + 100 * rnd
+        out = fresh.iloc[start : start + n].reset_index(drop=True)
+        if rnd == 1:  # the first redraw copies again: checked and redrawn once more
+            out.iloc[: n // 2] = real.iloc[100 : 100 + n // 2].to_numpy()
+        return out
+
+    done = privacy.redraw_copies(real, synth, cols, draw)
+    assert privacy.exact_copies(real, done.frame, cols) == 0
+    assert (done.copies_found, done.rows_redrawn, done.rounds) == (40, 60, 2)
+    assert calls == [(40, 1), (20, 2)]
+    assert len(done.frame) == 100
+    # rows that were no copy stay where they were, untouched
+    pd.testing.assert_frame_equal(done.frame.iloc[:60], synth.iloc[:60])
+    # a twin without copies is returned as it is, no draw made
+    same = privacy.redraw_copies(real, fresh, cols, draw)
+    assert (same.copies_found, same.rows_redrawn, same.rounds) == (0, 0, 0)
+
+
+def test_a_model_that_only_copies_gets_a_clear_error():
+    real = _people(50, 1)
+    msg = r"5 of 5 synthetic rows still equal a real row .* after 3 rounds"
+    with pytest.raises(ValueError, match=msg):
+        privacy.redraw_copies(
+            real,
+            real.iloc[:5],
+            ["rate", "gpa", "group"],
+            lambda n, rnd: real.iloc[:n],
+            max_rounds=3,
+        )
+
+
 def test_a_twin_that_copies_its_members_is_caught():
     members, holdout = _people(600, 1), _people(600, 2)
     copied = members.copy()

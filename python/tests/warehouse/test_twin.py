@@ -92,6 +92,11 @@ def test_twin_report_writes_tables_and_a_page(
     # saw a row, and its rare coincidences (a kindergartner with nothing on record but an
     # absence rate of small whole numbers) are as rare as between real students
     assert fig.loc["exact_copies", "learned"] == 0
+    # the learned twin's draws equal to a real student-year were redrawn before it was
+    # written; the report says how many (the fitted twin is not redrawn: docs/twin.md)
+    settings = con.execute("select * from synthetic_twin.settings").df()
+    assert fig.loc["copies_redrawn", "learned"] == settings["learned_copies_redrawn"].iloc[0]
+    assert fig.loc[["copies_redrawn"], "fitted"].isna().all()
     assert fig.loc["exact_copies", "fitted"] < 0.01 * fig.loc["rows_synthetic", "fitted"]
     assert (fig.loc["membership_advantage"] < 0.05).all()
     fid = con.execute("select * from synthetic_twin_report.fidelity_summary").df()
