@@ -83,14 +83,18 @@ def _typed_select(table: contract.Table, staged: Staged, source: str, ctx: Conte
 
 def _typed_flags(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
     """SQL of the typed rows of ``source`` (with ``_line`` unless a plain read) and
-    ``_bad``: whether the row breaks a row rule (its problems are listed afterwards)."""
+    ``_bad``: whether the row breaks a row rule (its problems are listed afterwards);
+    for a plain read, ``_raw``: a bad row's values as read (the list of them)."""
     conds = [c for c, _ in row_problems(table, staged, ctx)]
     if not staged.plain:
         conds.insert(0, "_rule IS NOT NULL")
     bad = " OR ".join(f"coalesce({c}, false)" for c in conds) or "false"
     keep = "" if staged.plain else "_line, "
     kept = ", ".join(q(c.name) for c in table.columns)
-    return f"SELECT {keep}{kept}, {bad} AS _bad FROM ({_typed_rows(table, staged, source)})"
+    raw = ", ".join(staged_sql(c.name) for c in table.columns)
+    raw = f", CASE WHEN _bad THEN [{raw}] END AS _raw" if staged.plain else ""
+    flagged = f"SELECT *, {bad} AS _bad FROM ({_typed_rows(table, staged, source)})"
+    return f"SELECT {keep}{kept}, _bad{raw} FROM ({flagged})"
 
 
 def _flagged_lines(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
@@ -227,7 +231,7 @@ def _typed_csv(
     line = "rowid + 2" if staged.plain else "_line"
     con.execute(
         f"CREATE TEMP VIEW {typed_name(t)} AS SELECT {line} AS _line, "
-        f"* EXCLUDE ({'' if staged.plain else '_line, '}_bad) FROM _tyb_{t}"
+        f"* EXCLUDE ({'_raw' if staged.plain else '_line'}, _bad) FROM _tyb_{t}"
     )
     if staged.plain and judged.typed_rows != staged.rows_read:
         return None
@@ -238,13 +242,17 @@ def _typed_csv(
         con.execute(f"CREATE TEMP TABLE _rp_{t} (line BIGINT, _problems {PROBLEMS_TYPE})")
         _set_tables(con, t)
         return None
-    # the flagged lines again, as staged (a plain file's by the careful read, which gives
-    # the same values: read.py), and their problems
-    again = (
-        texts(con, staged, f"_rpl_{t}")
-        if staged.plain
-        else f"SELECT * FROM ({source}) WHERE _line IN (SELECT line FROM _rpl_{t})"
-    )
+    # the flagged lines again, as staged (a plain read's values as the first pass kept
+    # them; a careful read's relation filtered), and their problems
+    again = f"SELECT * FROM ({source}) WHERE _line IN (SELECT line FROM _rpl_{t})"
+    if staged.plain:
+        values = ", ".join(f"_raw[{i}] AS {q(c.name)}" for i, c in enumerate(table.columns, 1))
+        again = (
+            f"SELECT rowid + 2 AS _line, NULL::VARCHAR AS _rule, NULL::VARCHAR AS _message, "
+            f"{values} FROM _tyb_{t} WHERE _bad"
+        )
+    # a plain file holds no NUL byte or byte 0x01 (read.scan_csv): the careful form's
+    # control check, and its structural problem (_rule), never fire on these rows
     return _typed_select(table, replace(staged, plain=False), again, ctx)
 
 
