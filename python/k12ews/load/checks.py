@@ -3,12 +3,13 @@
 For table ``t`` (staged by :mod:`k12ews.load.read`):
 
 1. ``_ty_t`` (:func:`build_typed`), typed in one pass over the file: each value cast
-   to its contract type (a value that does not cast is null) and ``_problems``, the
-   list of row-level problems (structure, type, required, range, codes, cross-column
-   rules, school year, future dates), built only for the rows that break a rule. A
-   CSV file's typed rows are stored (``_tyb_t``; ``_ty_t`` adds ``_line`` for a plain
-   read, where record k is line k + 2); a Parquet file, typed already, is read again
-   through the view. ``_rp_t`` keeps the rows with problems.
+   to its contract type (a value that does not cast is null) and whether the row
+   breaks a row-level rule (structure, type, required, range, codes, cross-column
+   rules, school year, future dates). A CSV file's typed rows are stored (``_tyb_t``;
+   ``_ty_t`` adds ``_line`` for a plain read, where record k is line k + 2); a Parquet
+   file, typed already, is read again through the view. ``_rp_t`` keeps the rows with
+   problems and ``_problems``, the list of them, built in a second query over those
+   rows only (most tables of a load have none: the list's wide SQL is not even planned).
 2. The set checks (:mod:`k12ews.load.sets`) add at most one problem to each row left,
    in ``_sp_t``; ``_rej_t`` is the lines rejected so far.
 3. ``_ok_t``, a view of the rows that load (written once, into ``raw``, when the load
@@ -19,268 +20,25 @@ For table ``t`` (staged by :mod:`k12ews.load.read`):
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import duckdb
 
 from k12ews import contract
 from k12ews.load import rules
 from k12ews.load.read import Staged, texts
+from k12ews.load.row_sql import Context, Crosswalks, cast_sql, lit, q, row_problems, staged_sql
 
-Crosswalks = dict[str, tuple[str, ...]]  # seed name -> its codes
+__all__ = ["Context", "Crosswalks", "lit", "q"]  # what other modules import from here
 NO_DATE = "DATE '9999-12-31'"  # the last day of a spell with no exit date
 # the temp table of adjusted and merged rows (audit.raw_adjustments once the load commits)
 ADJUSTMENTS = "_adjustments"
+# the type of ``_rp_<t>._problems``: the row-level problems of a line, in check order
+PROBLEMS_TYPE = "STRUCT(rule VARCHAR, column_name VARCHAR, value VARCHAR, message VARCHAR)[]"
 ADJUSTMENT_COLUMNS = (
     "table_name VARCHAR, file VARCHAR, line BIGINT, rule VARCHAR, column_name VARCHAR, "
     "old_value VARCHAR, new_value VARCHAR, message VARCHAR"
 )
-
-
-def q(name: str) -> str:
-    return f'"{name}"'
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _cast(column: contract.Column, source_type: str) -> str:
-    """SQL casting the staged value to the contract type: null when it does not fit."""
-    v = q(column.name)
-    target = column.type.upper()
-    if source_type.upper() == target:
-        return v
-    s = f"CAST({v} AS VARCHAR)"
-    if target == "VARCHAR":
-        return s
-    if target in ("INTEGER", "BIGINT"):
-        return f"CASE WHEN regexp_full_match({s}, '[+-]?[0-9]+') THEN TRY_CAST({s} AS {target}) END"
-    if target == "DOUBLE":
-        return (
-            f"CASE WHEN isfinite(TRY_CAST({s} AS DOUBLE)) "
-            f"AND NOT contains({s}, 'x') AND NOT contains({s}, 'X') "
-            f"THEN TRY_CAST({s} AS DOUBLE) END"
-        )
-    if target == "DATE":
-        return (
-            f"CASE WHEN regexp_full_match({s}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-            f"THEN TRY_CAST({s} AS DATE) END"
-        )
-    if target == "BOOLEAN":
-        t = ", ".join(lit(w) for w in rules.TRUE_WORDS)
-        f = ", ".join(lit(w) for w in rules.FALSE_WORDS)
-        return f"CASE WHEN lower({s}) IN ({t}) THEN true WHEN lower({s}) IN ({f}) THEN false END"
-    raise ValueError(f"no loader cast for contract type {column.type}")
-
-
-def _type_words(column: contract.Column) -> str:
-    return {
-        "INTEGER": "a whole number",
-        "BIGINT": "a whole number",
-        "DOUBLE": "a finite number",
-        "DATE": "a date YYYY-MM-DD",
-        "BOOLEAN": "true or false",
-    }.get(column.type.upper(), column.type)
-
-
-def _problem(cond: str, rule: str, column: str | None, value: str, message: str) -> tuple[str, str]:
-    """(condition, struct expression) of one row-level check: the struct is the
-    problem a row that meets the condition has."""
-    col = lit(column) if column else "NULL"
-    return cond, (
-        f"{{'rule': {lit(rule)}, 'column_name': {col}, 'value': {value}, 'message': {message}}}"
-    )
-
-
-def _src(name: str) -> str:
-    """The staged value of a column (text for CSV) beside its typed value ``name``."""
-    return q("_s_" + name)
-
-
-def _text(staged: Staged, name: str) -> str:
-    """SQL of a column's value as text, as written (CSV) or rendered (Parquet)."""
-    if staged.source_types[name].upper() == "VARCHAR":
-        return _src(name)
-    return f"CAST({_src(name)} AS VARCHAR)"
-
-
-def _code_check(column: contract.Column, codes: tuple[str, ...]) -> str:
-    """SQL true when the typed value is not one of ``codes`` (compared as text)."""
-    v = q(column.name)
-    if column.type.upper() in ("INTEGER", "BIGINT") and all(
-        c.lstrip("-").isdigit() and str(int(c)) == c for c in codes
-    ):
-        # the text of an integer is its canonical digits: compare numbers, no casts
-        return f"{v} NOT IN ({', '.join(codes)})"
-    text = v if column.type.upper() == "VARCHAR" else f"CAST({v} AS VARCHAR)"
-    return f"{text} NOT IN ({', '.join(lit(c) for c in codes)})"
-
-
-def _column_problems(
-    table: contract.Table, c: contract.Column, staged: Staged, crosswalks: Crosswalks
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    v, text = q(c.name), _text(staged, c.name)
-    if staged.source_types[c.name].upper() != c.type.upper():
-        out.append(
-            _problem(
-                f"{_src(c.name)} IS NOT NULL AND {v} IS NULL",
-                "type",
-                c.name,
-                text,
-                lit(f"not {_type_words(c)}"),
-            )
-        )
-    if c.required:
-        out.append(_problem(f"{_src(c.name)} IS NULL", "required", c.name, "NULL", lit("empty")))
-    rng = rules.RANGES.get((table.name, c.name))
-    if c.name == "school_year":
-        rng = rules.SCHOOL_YEAR_RANGE
-    if rng is not None:
-        conds = []
-        if rng.low is not None:
-            conds.append(f"{v} < {rng.low}")
-        if rng.high is not None:
-            conds.append(f"{v} > {rng.high}")
-        out.append(
-            _problem(" OR ".join(conds), "range", c.name, text, lit(f"allowed: {rng.describe()}"))
-        )
-    seed = c.codes
-    if seed is None and (table.name, c.name) in rules.GRADE_COLUMNS:
-        seed = "xwalk_grade_levels"
-    if seed is not None:
-        out.append(
-            _problem(
-                f"{v} IS NOT NULL AND {_code_check(c, crosswalks[seed])}",
-                "unknown_code",
-                c.name,
-                text,
-                lit(f"not in seed {seed}: add the code and its meaning to seeds/{seed}.csv"),
-            )
-        )
-    fixed = rules.FIXED_CODES.get((table.name, c.name))
-    if fixed is not None:
-        out.append(
-            _problem(
-                f"{v} NOT IN ({', '.join(lit(x) for x in fixed)})",
-                "unknown_code",
-                c.name,
-                text,
-                lit(f"allowed: {', '.join(fixed)}"),
-            )
-        )
-    return out
-
-
-def _table_problems(
-    table: contract.Table, staged: Staged, as_of: dt.date, settings: rules.LoadSettings
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for rr in rules.ROW_RULES:
-        if rr.table == table.name and not (rr.unless and getattr(settings, rr.unless)):
-            value = " || ' ' || ".join(
-                f"{lit(col + '=')} || coalesce({_text(staged, col)}, '')" for col in rr.columns
-            )
-            out.append(
-                _problem(
-                    f"NOT coalesce({rr.sql}, true)",
-                    rr.rule,
-                    rr.columns[-1],
-                    value,
-                    lit(f"needs {rr.text}"),
-                )
-            )
-    for t, col in rules.SCHOOL_YEAR_DATES:
-        if t == table.name:
-            out.append(
-                _problem(
-                    _outside_school_year(q(col)),
-                    "date_outside_school_year",
-                    col,
-                    _text(staged, col),
-                    _school_year_words(),
-                )
-            )
-    for t, col in rules.FUTURE_DATES:
-        if t == table.name:
-            out.append(
-                _problem(
-                    f"{q(col)} > DATE '{as_of.isoformat()}'",
-                    "future_date",
-                    col,
-                    _text(staged, col),
-                    lit(f"after the as-of date {as_of.isoformat()}"),
-                )
-            )
-    return out
-
-
-def _outside_school_year(d: str) -> str:
-    """SQL true when date ``d`` is not in the row's ``school_year``: shifted by the days
-    from the year's first day to 1 January, a date of school year Y falls in year Y."""
-    m, day = rules.SCHOOL_YEAR_START
-    assert m >= 3, "the shift below assumes the school year starts after February"
-    shift = (dt.date(2001, 1, 1) - dt.date(2000, m, day)).days
-    return f"year({d} + {shift}) <> school_year"
-
-
-def _school_year_words() -> str:
-    """SQL of the message: the school year's first and last days (no date is built, so
-    a school year out of range is reported, never an error)."""
-    m, day = rules.SCHOOL_YEAR_START
-    last = dt.date(2001, m, day) - dt.timedelta(days=1)
-    return (
-        f"'outside school year ' || school_year || ' (' || "
-        f"printf('%04d-{m:02d}-{day:02d}', school_year - 1) || ' to ' || "
-        f"printf('%04d-{last.month:02d}-{last.day:02d}', school_year) || ')'"
-    )
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every check of a load reads: the crosswalks' codes, the as-of date and the
-    settings of the rules that resolve rather than reject."""
-
-    crosswalks: Crosswalks
-    as_of: dt.date
-    settings: rules.LoadSettings = field(default_factory=rules.LoadSettings)
-
-
-def _control_problem(table: contract.Table, staged: Staged) -> list[tuple[str, str]]:
-    """A NUL byte or byte 0x01 in a text value, the first column holding one named: one
-    check for all text columns (a Parquet file is scanned once for it). A plain CSV
-    file holds neither (read.scan_csv); in other columns the value fails its type."""
-    names = [c.name for c in table.columns if c.type.upper() == "VARCHAR"]
-    if staged.plain or not names:
-        return []
-    holds = {n: f"(contains({q(n)}, chr(0)) OR contains({q(n)}, chr(1)))" for n in names}
-
-    def first(value: Callable[[str], str]) -> str:
-        return "CASE " + " ".join(f"WHEN {holds[n]} THEN {value(n)}" for n in names) + " END"
-
-    message = (
-        f"CASE WHEN contains({first(q)}, chr(0)) THEN 'holds a NUL byte' ELSE 'holds byte 0x01' END"
-    )
-    cond = " OR ".join(holds.values())
-    return [
-        (
-            cond,
-            f"{{'rule': 'control_character', 'column_name': {first(lit)}, "
-            f"'value': {first(lambda n: _text(staged, n))}, 'message': {message}}}",
-        )
-    ]
-
-
-def row_problems(table: contract.Table, staged: Staged, ctx: Context) -> list[tuple[str, str]]:
-    """(condition, struct) SQL over the typed row (``c``, staged ``_s_c``): one per
-    check, the struct being the problem of a row that meets the condition."""
-    out: list[tuple[str, str]] = _control_problem(table, staged)
-    for c in table.columns:
-        out += _column_problems(table, c, staged, ctx.crosswalks)
-    return out + _table_problems(table, staged, ctx.as_of, ctx.settings)
 
 
 def typed_name(table: str) -> str:
@@ -291,7 +49,8 @@ def _typed_rows(table: contract.Table, staged: Staged, source: str) -> str:
     """SQL of the typed values of ``source`` beside the staged ones (``_s_<column>``)."""
     keep = "" if staged.plain else "_line, _rule, _message, "
     casts = ", ".join(
-        f"{_cast(c, staged.source_types[c.name])} AS {q(c.name)}, {q(c.name)} AS {_src(c.name)}"
+        f"{cast_sql(c, staged.source_types[c.name])} AS {q(c.name)}, "
+        f"{q(c.name)} AS {staged_sql(c.name)}"
         for c in table.columns
     )
     return f"SELECT {keep}{casts} FROM ({source})"
@@ -320,6 +79,22 @@ def _typed_select(table: contract.Table, staged: Staged, source: str, ctx: Conte
         flagged AS (SELECT *, {flags} FROM typed)
         SELECT {keep}{kept}, {struct} AS _problems FROM flagged
     """
+
+
+def _typed_flags(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
+    """SQL of the typed rows of ``source`` (with ``_line`` unless a plain read) and
+    ``_bad``: whether the row breaks a row rule (its problems are listed afterwards);
+    for a plain read, ``_raw``: a bad row's values as read (the list of them)."""
+    conds = [c for c, _ in row_problems(table, staged, ctx)]
+    if not staged.plain:
+        conds.insert(0, "_rule IS NOT NULL")
+    bad = " OR ".join(f"coalesce({c}, false)" for c in conds) or "false"
+    keep = "" if staged.plain else "_line, "
+    kept = ", ".join(q(c.name) for c in table.columns)
+    raw = ", ".join(staged_sql(c.name) for c in table.columns)
+    raw = f", CASE WHEN _bad THEN [{raw}] END AS _raw" if staged.plain else ""
+    flagged = f"SELECT *, {bad} AS _bad FROM ({_typed_rows(table, staged, source)})"
+    return f"SELECT {keep}{kept}, _bad{raw} FROM ({flagged})"
 
 
 def _flagged_lines(table: contract.Table, staged: Staged, source: str, ctx: Context) -> str:
@@ -412,16 +187,15 @@ def build_typed(
     read again by each check (cheaper than a copy).
     """
     t = table.name
-    select = _typed_select(table, staged, source, ctx)
     judged = Judged(table, staged)
     if staged.fmt == "csv":
-        judged.typed_rows = _rows(con.execute(f"CREATE TEMP TABLE _tyb_{t} AS {select}"))
-        # a plain read keeps file order and skips nothing: record k is line k + 2
-        line = "rowid + 2 AS _line, " if staged.plain else ""
-        con.execute(f"CREATE TEMP VIEW {typed_name(t)} AS SELECT {line}* FROM _tyb_{t}")
-        flagged = f"SELECT * FROM {typed_name(t)}"
+        flagged = _typed_csv(con, judged, source, ctx)
+        if flagged is None:  # no row breaks a row rule, or the careful read is needed
+            return judged
     else:
-        con.execute(f"CREATE TEMP VIEW {typed_name(t)} AS {select}")
+        con.execute(
+            f"CREATE TEMP VIEW {typed_name(t)} AS {_typed_select(table, staged, source, ctx)}"
+        )
         lines = _flagged_lines(table, staged, source, ctx)
         found = _rows(con.execute(f"CREATE TEMP TABLE _rpl_{t} AS {lines}"))
         # the problems of the flagged lines only (none: an empty table of their type)
@@ -438,12 +212,57 @@ def build_typed(
             f"FROM ({flagged}) WHERE _problems IS NOT NULL"
         )
     )
+    _set_tables(con, t)
+    return judged
+
+
+def _typed_csv(
+    con: duckdb.DuckDBPyConnection, judged: Judged, source: str, ctx: Context
+) -> str | None:
+    """Store a CSV file's typed rows (``_tyb_<t>``, the view ``_ty_<t>``) and the lines
+    that break a row rule (``_rpl_<t>``); return the SQL of those lines' problems, or
+    None when there are none (``_rp_<t>`` is then empty) or when a plain read lost a
+    line (the careful read judges the file: loader._check_table)."""
+    t, table, staged = judged.name, judged.table, judged.staged
+    judged.typed_rows = _rows(
+        con.execute(f"CREATE TEMP TABLE _tyb_{t} AS {_typed_flags(table, staged, source, ctx)}")
+    )
+    # a plain read keeps file order and skips nothing: record k is line k + 2
+    line = "rowid + 2" if staged.plain else "_line"
+    con.execute(
+        f"CREATE TEMP VIEW {typed_name(t)} AS SELECT {line} AS _line, "
+        f"* EXCLUDE ({'_raw' if staged.plain else '_line'}, _bad) FROM _tyb_{t}"
+    )
+    if staged.plain and judged.typed_rows != staged.rows_read:
+        return None
+    found = _rows(
+        con.execute(f"CREATE TEMP TABLE _rpl_{t} AS SELECT {line} AS line FROM _tyb_{t} WHERE _bad")
+    )
+    if not found:
+        con.execute(f"CREATE TEMP TABLE _rp_{t} (line BIGINT, _problems {PROBLEMS_TYPE})")
+        _set_tables(con, t)
+        return None
+    # the flagged lines again, as staged (a plain read's values as the first pass kept
+    # them; a careful read's relation filtered), and their problems
+    again = f"SELECT * FROM ({source}) WHERE _line IN (SELECT line FROM _rpl_{t})"
+    if staged.plain:
+        values = ", ".join(f"_raw[{i}] AS {q(c.name)}" for i, c in enumerate(table.columns, 1))
+        again = (
+            f"SELECT rowid + 2 AS _line, NULL::VARCHAR AS _rule, NULL::VARCHAR AS _message, "
+            f"{values} FROM _tyb_{t} WHERE _bad"
+        )
+    # a plain file holds no NUL byte or byte 0x01 (read.scan_csv): the careful form's
+    # control check, and its structural problem (_rule), never fire on these rows
+    return _typed_select(table, replace(staged, plain=False), again, ctx)
+
+
+def _set_tables(con: duckdb.DuckDBPyConnection, t: str) -> None:
+    """The empty ``_sp_<t>`` (set problems) and ``_mg_<t>`` (merged rows)."""
     con.execute(
         f"CREATE TEMP TABLE _sp_{t} (line BIGINT, rule VARCHAR, column_name VARCHAR, "
         "value_columns VARCHAR, message VARCHAR)"
     )
     con.execute(f"CREATE TEMP TABLE _mg_{t} (line BIGINT, kept_line BIGINT)")
-    return judged
 
 
 def drop_typed(con: duckdb.DuckDBPyConnection, table: str) -> None:
